@@ -1,0 +1,172 @@
+"""``qiaobot``: run the bot, chat with it locally, check and test the FAQ, manage the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, configure_logging, load_settings
+from bot.content.faq_loader import check_faq
+from bot.content.problems import ContentError, Problem
+from bot.core.language import UI_LANGS, as_ui_lang
+from bot.core.matcher import FaqIndex
+
+log = logging.getLogger("qiaobot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings(**({"faq_dir": args.faq_dir} if getattr(args, "faq_dir", None) else {}))
+        configure_logging(settings.log_level if args.command == "run" else max_level(settings.log_level))
+        return int(args.handler(settings, args))
+    except ConfigError as exc:
+        print(f"qiaobot: {exc}", file=sys.stderr)
+        return 2
+    except ContentError as exc:
+        _print_problems(exc.problems, sys.stderr)
+        print("qiaobot: the FAQ has errors (run `qiaobot faq check`); nothing was started", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def max_level(level: str) -> str:
+    """Interactive commands stay quiet unless asked: WARNING or the configured level if higher."""
+    return level if logging.getLevelName(level) > logging.WARNING else "WARNING"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qiaobot", description="Qiaolian Bot: the federation's Telegram assistant"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the bot on Telegram (long polling; needs BOT_TOKEN)")
+    run.set_defaults(handler=cmd_run)
+
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal (no token needed)")
+    chat.add_argument("--lang", choices=UI_LANGS, help="answer language (default: from what you type)")
+    chat.add_argument("--faq-dir", type=Path, help="FAQ directory (default: FAQ_DIR or ./faq)")
+    chat.set_defaults(handler=cmd_chat)
+
+    faq = sub.add_parser("faq", help="check the FAQ files or try questions against them")
+    faq_sub = faq.add_subparsers(dest="faq_command", metavar="SUBCOMMAND")
+    check = faq_sub.add_parser("check", help="validate every YAML file in FAQ_DIR (exit 1 on errors)")
+    check.add_argument("--faq-dir", type=Path, help="FAQ directory (default: FAQ_DIR or ./faq)")
+    check.set_defaults(handler=cmd_faq_check)
+    ask = faq_sub.add_parser("ask", help="answer questions (arguments, or one per line on stdin)")
+    ask.add_argument("--json", action="store_true", help="one JSON object per query per line")
+    ask.add_argument("--faq-dir", type=Path, help="FAQ directory (default: FAQ_DIR or ./faq)")
+    ask.add_argument("query", nargs="*", help="questions; none: read lines from standard input")
+    ask.set_defaults(handler=cmd_faq_ask)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", metavar="SUBCOMMAND")
+    db_sub.add_parser("upgrade", help="apply migrations up to the latest").set_defaults(
+        handler=cmd_db_upgrade
+    )
+    db_sub.add_parser("current", help="show the schema revision").set_defaults(handler=cmd_db_current)
+    return parser
+
+
+def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
+    """Long polling on Telegram until interrupted."""
+    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.storage.db import DatabaseNotReady
+
+    token = settings.require_token()
+    try:
+        app = build_application(settings, token=token)
+    except DatabaseNotReady as exc:
+        print(f"qiaobot: {exc}", file=sys.stderr)
+        return 2
+    log.info(
+        "starting long polling (API %s, database %s)",
+        settings.telegram_api_url,
+        _safe_url(settings.database_url),
+    )
+    app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+    return 0
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.terminal import run_chat
+
+    return asyncio.run(run_chat(settings, as_ui_lang(args.lang) if args.lang else None))
+
+
+def cmd_faq_check(settings: Settings, _args: argparse.Namespace) -> int:
+    faq, problems = check_faq(settings.faq_dir)
+    _print_problems(problems, sys.stdout)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if errors or faq is None:
+        print(f"{errors} error(s), {warnings} warning(s) in {settings.faq_dir}: not valid")
+        return 1
+    print(
+        f"OK: {len(faq.entries)} entries in {len(faq.categories)} categories, "
+        f"{sum(len(q) for e in faq.entries for q in e.questions.values())} phrasings; {warnings} warning(s)"
+    )
+    return 0
+
+
+def cmd_faq_ask(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.content.faq_loader import load_faq
+
+    loaded = load_faq(settings.faq_dir)
+    index = FaqIndex.build(loaded.faq.entries)
+    queries = args.query or (line.rstrip("\n") for line in sys.stdin)
+    for query in queries:
+        if not query.strip():
+            continue
+        result = index.match(query)
+        if args.json:
+            print(json.dumps(result.as_json(), ensure_ascii=False), flush=True)
+            continue
+        if result.match:
+            entry = loaded.faq.by_id[result.match.id]
+            print(f"{query}\n  → {entry.id} ({result.match.score}) {entry.title('zh')} / {entry.title('en')}")
+        elif result.suggestions:
+            print(f"{query}\n  ? " + ", ".join(f"{s.id} ({s.score})" for s in result.suggestions))
+        else:
+            print(f"{query}\n  ✗ no answer")
+    return 0
+
+
+def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.storage.db import create_db_engine, current_revision, upgrade
+
+    engine = create_db_engine(settings.database_url)
+    upgrade(engine)
+    print(f"database {_safe_url(settings.database_url)} is at revision {current_revision(engine)}")
+    return 0
+
+
+def cmd_db_current(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.storage.db import create_db_engine, current_revision, head_revision
+
+    engine = create_db_engine(settings.database_url)
+    current = current_revision(engine)
+    print(f"current: {current or '(empty database)'}; latest: {head_revision()}")
+    return 0 if current == head_revision() else 1
+
+
+def _print_problems(problems: list[Problem], stream: object) -> None:
+    for problem in problems:
+        print(problem, file=stream)  # type: ignore[call-overload]
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,105 @@
+"""Typed settings from the environment and an optional ``.env`` file, read once at start."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.storage.db import normalize_url
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+
+
+class ConfigError(Exception):
+    """Settings are missing or invalid; the message says which and how to fix them."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment. See the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = DEFAULT_API_URL
+    database_url: str = "sqlite:///qiaobot.db"
+    faq_dir: Path = Path("faq")
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
+    log_level: str = "INFO"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            bad = [p for p in parts if not p.lstrip("-").isdigit()]
+            if bad:
+                raise ValueError(
+                    f"ADMIN_IDS must be numeric Telegram user ids separated by commas; not ids: {bad}"
+                )
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalize_db(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("DATABASE_URL is empty")
+        return normalize_url(value)
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _check_api(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(
+                "TELEGRAM_API_URL must start with http:// or https:// (e.g. https://api.telegram.org/bot)"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @property
+    def telegram_file_url(self) -> str:
+        """The file download base that matches ``telegram_api_url`` (…/bot → …/file/bot)."""
+        base = self.telegram_api_url.rstrip("/")
+        return base[: -len("bot")] + "file/bot" if base.endswith("/bot") else base + "/file/bot"
+
+    def require_token(self) -> str:
+        token = self.bot_token.get_secret_value().strip() if self.bot_token else ""
+        if not token or ":" not in token:
+            raise ConfigError(
+                "BOT_TOKEN is not set (or is not a token like 123456:ABC…). Create a bot with @BotFather "
+                "in Telegram, then set BOT_TOKEN in the environment or in a .env file. To try the bot "
+                "without a token, run `qiaobot chat`."
+            )
+        return token
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate settings once; raise :class:`ConfigError` with readable messages."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]).upper() or "settings"
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            lines.append(f"  {name}: {msg}")
+        raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
+    for noisy in ("httpx", "httpcore", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -1,0 +1,105 @@
+"""Small strict readers for YAML fields that record a :class:`Problem` instead of raising."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.content.problems import Problem
+from bot.content.yamlsrc import LineDict, LineList
+from bot.core.faq import CONTENT_LANGS, ContentLang, Localized
+
+_YAML_HINTS = {
+    bool: "YAML reads yes/no/on/off/true/false as a boolean: put the text in quotes",
+    int: "YAML reads it as a number (9:30 becomes 570): put the text in quotes",
+    float: "YAML reads it as a number: put the text in quotes",
+}
+
+
+def describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    hint = _YAML_HINTS.get(type(value))
+    return f"{value!r} ({hint})" if hint else repr(value)
+
+
+@dataclass
+class Reader:
+    """Collects problems for one file while reading its fields."""
+
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message))
+
+    def warn(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message, "warning"))
+
+    def keys(self, node: LineDict, where: str, allowed: set[str], required: set[str]) -> None:
+        for key in node:
+            if key not in allowed:
+                self.error(
+                    node.line_of(key),
+                    f"{where}: unknown field {key!r} (allowed: {', '.join(sorted(allowed))})",
+                )
+        for key in sorted(required - set(node)):
+            self.error(node.line, f"{where}: missing required field {key!r}")
+
+    def text(self, node: LineDict, key: str, where: str) -> str | None:
+        value = node.get(key)
+        if key not in node:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.error(node.line_of(key), f"{where}: {key!r} must be non-empty text, got {describe(value)}")
+            return None
+        return value.strip()
+
+    def mapping(self, node: LineDict, key: str, where: str) -> LineDict | None:
+        value = node.get(key)
+        if key not in node:
+            return None
+        if not isinstance(value, LineDict):
+            self.error(node.line_of(key), f"{where}: {key!r} must be a mapping, got {describe(value)}")
+            return None
+        return value
+
+    def localized(self, node: LineDict, key: str, where: str) -> Localized | None:
+        """A ``{zh: text, en: text}`` field; both languages are required."""
+        inner = self.mapping(node, key, where)
+        if inner is None:
+            return None
+        self.keys(inner, f"{where} {key}", set(CONTENT_LANGS), set(CONTENT_LANGS))
+        zh = self.text(inner, "zh", f"{where} {key}")
+        en = self.text(inner, "en", f"{where} {key}")
+        return Localized(zh, en) if zh and en else None
+
+    def text_lists(
+        self, node: LineDict, key: str, where: str, *, required: bool
+    ) -> dict[ContentLang, list[tuple[str, int]]] | None:
+        """A ``{zh: [text…], en: [text…]}`` field, each text with its line."""
+        inner = self.mapping(node, key, where)
+        if inner is None:
+            return None
+        self.keys(inner, f"{where} {key}", set(CONTENT_LANGS), set(CONTENT_LANGS) if required else set())
+        out: dict[ContentLang, list[tuple[str, int]]] = {}
+        for lang in CONTENT_LANGS:
+            if lang not in inner:
+                continue
+            items = inner[lang]
+            if not isinstance(items, LineList) or (required and not items):
+                self.error(inner.line_of(lang), f"{where} {key}.{lang} must be a non-empty list of texts")
+                continue
+            good: list[tuple[str, int]] = []
+            for i, item in enumerate(items):
+                if isinstance(item, str) and item.strip():
+                    good.append((item.strip(), items.line_of(i)))
+                else:
+                    self.error(items.line_of(i), f"{where} {key}.{lang}: expected text, got {describe(item)}")
+            out[lang] = good
+        return out

@@ -1,0 +1,1 @@
+"""Pure domain logic: no Telegram, no SQL sessions, no I/O."""

@@ -1,0 +1,53 @@
+"""Chinese script conversion (Traditional ⇄ Simplified) with OpenCC, converters built once."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import opencc
+
+
+@cache
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+def to_simplified(text: str) -> str:
+    """Convert Traditional Chinese characters to Simplified; other text is unchanged."""
+    return str(_converter("t2s").convert(text))
+
+
+# Phrases OpenCC's character tables get wrong in everyday text (别着急 is not 彆著急).
+_TRADITIONAL_FIXES = {"彆著急": "別著急", "彆著": "別著"}
+
+
+def to_traditional(text: str) -> str:
+    """Convert Simplified Chinese to Traditional with Taiwan-standard characters (OpenCC ``s2tw``).
+
+    Readers in Taiwan, Hong Kong, Macau and South-East Asia all read these forms (為, 裡, 著).
+    """
+    out = str(_converter("s2tw").convert(text))
+    for wrong, right in _TRADITIONAL_FIXES.items():
+        out = out.replace(wrong, right)
+    return out
+
+
+def has_cjk(text: str) -> bool:
+    """Whether the text contains at least one CJK ideograph."""
+    return any(is_cjk_char(ch) for ch in text)
+
+
+def looks_traditional(text: str) -> bool:
+    """Whether the text uses characters that only exist in Traditional Chinese."""
+    return has_cjk(text) and to_simplified(text) != text
+
+
+def is_cjk_char(ch: str) -> bool:
+    """Whether one character is a CJK ideograph (basic, extension A/B…, compatibility)."""
+    code = ord(ch)
+    return (
+        0x4E00 <= code <= 0x9FFF
+        or 0x3400 <= code <= 0x4DBF
+        or 0x20000 <= code <= 0x2EBEF
+        or 0xF900 <= code <= 0xFAFF
+    )

@@ -1,0 +1,20 @@
+"""What handlers need at run time, built once by the composition root (``bot.app``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from bot.content.live import LiveFaq
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    faq: LiveFaq
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.settings.admin_ids

@@ -1,0 +1,1 @@
+"""Handlers, one module per feature. Each is thin: parse, call core/storage, render."""

@@ -1,0 +1,45 @@
+"""The error handler: log the traceback, tell the user politely, remember blocked users."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.core.language import resolve
+from bot.storage import repo
+from bot.telegram.context import services
+from bot.telegram.i18n import t
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log every handler error; a user gets an apology instead of silence."""
+    error = context.error
+    if not isinstance(update, Update):
+        log.error("error outside an update: %r", error, exc_info=error)
+        return
+    user = update.effective_user
+    if isinstance(error, Forbidden):
+        log.info("user %s blocked the bot or left the chat", user.id if user else "?")
+        if user is not None and update.effective_chat and update.effective_chat.type == "private":
+            repo.mark_blocked(services(context).engine, user_id=user.id)
+        return
+    log.error("error while handling update %s", update.update_id, exc_info=error)
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        return
+    lang = resolve(None, user.language_code if user else None)
+    try:
+        stored = repo.get_user(services(context).engine, user_id=user.id) if user else None
+        if stored is not None:
+            lang = resolve(stored.language, stored.telegram_language)
+    except Exception:
+        log.warning("could not read the user's language while handling an error", exc_info=True)
+    try:
+        await context.bot.send_message(chat.id, t("error", lang))
+    except TelegramError:
+        log.warning("could not send the apology to chat %s", chat.id, exc_info=True)

@@ -1,0 +1,152 @@
+"""The matcher on the real faq/: own phrasings, held-out paraphrases, off-topic chatter, bands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.content.live import LiveFaq
+from bot.core.faq import FaqEntry, Localized
+from bot.core.matcher import CONFIDENT, SUGGEST, FaqIndex, MatchResult
+from bot.core.script import to_traditional
+
+EVAL = yaml.safe_load(
+    (Path(__file__).resolve().parents[1] / "data" / "faq_eval.yaml").read_text(encoding="utf-8")
+)
+REQUIRED = {
+    "passport-renewal", "lost-passport", "visa-ethnic-chinese", "permanent-residence",
+    "overseas-chinese-status", "returnee-relative-status", "return-settlement", "id-card", "children-education", "university-admission",
+    "chinese-language-learning", "youth-camp", "root-seeking", "join-association", "report-difficulty",
+    "consular-protection", "legal-aid", "property-rights", "inheritance", "notarization", "investment",
+    "donation", "pension-social-insurance", "marriage-registration", "home-for-overseas-chinese",
+    "contact-federation",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def index(live_faq: LiveFaq) -> FaqIndex:
+    return live_faq.current.index
+
+
+def test_the_shipped_faq_has_every_required_entry(live_faq: LiveFaq) -> None:
+    missing = REQUIRED - set(live_faq.current.faq.by_id)
+    assert missing == set()
+
+
+def test_every_entry_answers_its_own_phrasings_in_both_scripts(live_faq: LiveFaq, index: FaqIndex) -> None:
+    failures = []
+    for entry in live_faq.current.faq.entries:
+        for lang, phrasings in entry.questions.items():
+            for phrasing in phrasings:
+                variants = (
+                    [phrasing, to_traditional(phrasing)] if lang == "zh" else [phrasing, phrasing.upper()]
+                )
+                for text in variants:
+                    result = index.match(text)
+                    if result.match is None or result.match.id != entry.id:
+                        failures.append((entry.id, text, result.match, result.suggestions[:2]))
+    assert failures == []
+
+
+def _held_out() -> list[tuple[str, str]]:
+    return [(eid, q) for eid, queries in EVAL["expect"].items() for q in queries]
+
+
+def test_held_out_paraphrases_are_answered_or_suggested(index: FaqIndex) -> None:
+    """Queries written without seeing faq/: mostly answered, almost always offered, never wrongly answered."""
+    answered = suggested = 0
+    wrong = []
+    for eid, query in _held_out():
+        result = index.match(query)
+        if result.match is not None:
+            if result.match.id == eid:
+                answered += 1
+            else:
+                wrong.append((eid, query, result.match))
+        elif eid in {s.id for s in result.suggestions}:
+            suggested += 1
+    total = len(_held_out())
+    print(f"held-out: {answered} answered, {suggested} suggested, {len(wrong)} wrong of {total}")
+    assert total >= 150
+    assert answered / total >= 0.45
+    assert (answered + suggested) / total >= 0.75
+    assert len(wrong) / total <= 0.02, wrong
+
+
+@pytest.mark.parametrize("query", EVAL["offtopic"])
+def test_off_topic_messages_get_no_answer(index: FaqIndex, query: str) -> None:
+    assert index.match(query).match is None
+
+
+def test_off_topic_messages_rarely_even_get_suggestions(index: FaqIndex) -> None:
+    noisy = [q for q in EVAL["offtopic"] if index.match(q).suggestions]
+    assert len(noisy) <= 3, noisy
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("护照丢了怎么办", "lost-passport"),
+        ("護照不見了", "lost-passport"),
+        ("my passport was stolen", "lost-passport"),
+        ("pasport stolen", "lost-passport"),
+        ("PASSPORT EXPIRED", "passport-renewal"),
+        ("怎么加入当地的华人社团", "join-association"),
+        ("12308", "consular-protection"),
+    ],
+)
+def test_typical_questions(index: FaqIndex, query: str, expected: str) -> None:
+    ranked = index.rank(query)
+    assert ranked and ranked[0].id == expected, ranked
+
+
+def test_empty_and_punctuation_only_queries(index: FaqIndex) -> None:
+    for query in ("", "   ", "？？？", "!!!", "😀😀"):
+        assert index.match(query) == MatchResult(query.strip(), None)
+
+
+def test_huge_query_is_bounded_and_still_matches(index: FaqIndex) -> None:
+    result = index.match("护照丢了怎么办 " + "啊" * 12_000)
+    assert result.query.startswith("护照丢了")
+    assert result.match is not None or result.suggestions
+
+
+def _entry(eid: str, zh: list[str], en: list[str], keywords: tuple[str, ...] = ()) -> FaqEntry:
+    return FaqEntry(
+        eid, "c", {"zh": tuple(zh), "en": tuple(en)}, Localized("答", "A"), {"zh": keywords, "en": ()}
+    )
+
+
+def test_bands_on_a_small_faq() -> None:
+    index = FaqIndex.build(
+        [
+            _entry("renew", ["护照过期了怎么换"], ["renew my passport"]),
+            _entry("lost", ["护照丢了怎么办"], ["lost my passport"]),
+            _entry("school", ["孩子回国上学"], ["child school in china"]),
+        ]
+    )
+    exact = index.match("护照丢了怎么办")
+    assert exact.band == "answered" and exact.match is not None and exact.match.id == "lost"
+    assert exact.match.score >= CONFIDENT
+    vague = index.match("passport")
+    assert vague.band == "suggested"
+    assert {s.id for s in vague.suggestions} == {"renew", "lost"}
+    assert all(s.score >= SUGGEST for s in vague.suggestions)
+    assert index.match("weather in paris tomorrow").band == "unanswered"
+
+
+def test_keywords_break_ties() -> None:
+    index = FaqIndex.build(
+        [_entry("a", ["证件问题"], ["documents"], ("旅行证",)), _entry("b", ["证件办理"], ["papers"])]
+    )
+    assert index.rank("旅行证")[0].id == "a"
+
+
+def test_json_shape() -> None:
+    index = FaqIndex.build([_entry("lost", ["护照丢了怎么办"], ["lost my passport"])])
+    data = index.match("lost my passport").as_json()
+    assert data["query"] == "lost my passport"
+    assert data["match"] == {"id": "lost", "score": data["match"]["score"]}  # type: ignore[index]
+    assert data["suggestions"] == []
