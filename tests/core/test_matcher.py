@@ -17,7 +17,8 @@ EVAL = yaml.safe_load(
 )
 REQUIRED = {
     "passport-renewal", "lost-passport", "visa-ethnic-chinese", "permanent-residence",
-    "overseas-chinese-status", "returnee-relative-status", "return-settlement", "id-card", "children-education", "university-admission",
+    "overseas-chinese-status", "returnee-relative-status", "return-settlement", "id-card",
+    "children-education", "university-admission",
     "chinese-language-learning", "youth-camp", "root-seeking", "join-association", "report-difficulty",
     "consular-protection", "legal-aid", "property-rights", "inheritance", "notarization", "investment",
     "donation", "pension-social-insurance", "marriage-registration", "home-for-overseas-chinese",
