@@ -57,6 +57,8 @@ class TerminalChat:
     def _record(self, call: Call) -> None:
         if call.method in ("sendMessage", "editMessageText"):
             self._shown.append(html_to_text(str(call.params.get("text", ""))))
+        elif call.method == "answerCallbackQuery" and call.params.get("text"):
+            self._shown.append(f"({call.params['text']})")
         if isinstance(call.result, dict) and call.result not in self._touched:
             self._touched.append(call.result)
 

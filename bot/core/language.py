@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from bot.core.faq import ContentLang
@@ -10,6 +11,7 @@ from bot.core.script import has_cjk, looks_traditional
 UiLang = Literal["zh-Hans", "zh-Hant", "en"]
 UI_LANGS: tuple[UiLang, ...] = ("zh-Hans", "zh-Hant", "en")
 _HANT_TAGS = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 def from_telegram(code: str | None) -> UiLang:
@@ -46,9 +48,9 @@ def parse(value: str | None) -> UiLang | None:
 def resolve(chosen: str | None, telegram_code: str | None, text: str | None = None) -> UiLang:
     """The language to answer in.
 
-    An explicit choice (``/language``) always wins. Otherwise the script of the message decides
-    (someone who writes in Chinese reads Chinese, in the script they wrote), and for text without
-    Chinese characters, the Telegram app's language.
+    An explicit choice (``/language``) always wins. Otherwise the message decides: someone who
+    writes in Chinese reads Chinese, in the script they wrote; someone who writes a sentence in
+    English reads English. Otherwise (numbers, a single word, no text) the Telegram app's language.
     """
     explicit = parse(chosen)
     if explicit:
@@ -58,6 +60,8 @@ def resolve(chosen: str | None, telegram_code: str | None, text: str | None = No
         if looks_traditional(text):
             return "zh-Hant"
         return default if default != "en" else "zh-Hans"
+    if text and len(_LATIN_WORD.findall(text)) >= 2:
+        return "en"
     return default
 
 

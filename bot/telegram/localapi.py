@@ -1,13 +1,16 @@
-"""An in-process stand-in for the Telegram Bot API, plugged in as a ``BaseRequest``.
+"""A stand-in for the Telegram Bot API: in process (a ``BaseRequest``) or behind HTTP.
 
-It records every call, answers like Telegram would for the methods the bot uses, and can be
-told to fail the next calls (400/403/429/5xx). ``qiaobot chat`` talks to the real
-``Application`` through it, and so do the tests: one bot logic, no second implementation.
+:class:`FakeBotApi` records every call, answers like Telegram would for the methods the bot
+uses, queues updates for ``getUpdates`` and can be told to fail the next calls
+(400/403/429/5xx). :class:`LocalBotApi` plugs it into python-telegram-bot in process:
+``qiaobot chat`` talks to the real ``Application`` through it, and so do the tests. The HTTP
+server in ``bot.telegram.standin`` serves the same fake to a whole ``qiaobot run`` process.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,7 +39,7 @@ class Fault:
 
 
 @dataclass
-class LocalBotApi(BaseRequest):
+class FakeBotApi:
     """A recording fake of the Bot API; messages are numbered per chat like Telegram does."""
 
     calls: list[Call] = field(default_factory=list)
@@ -44,16 +47,32 @@ class LocalBotApi(BaseRequest):
     on_call: Callable[[Call], None] | None = None
     _message_ids: dict[int, int] = field(default_factory=dict)
     _messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
 
-    async def initialize(self) -> None:
-        return None
+    def push_update(self, update: dict[str, Any]) -> None:
+        """Queue an update for ``getUpdates`` (as Telegram keeps them until confirmed)."""
+        with self._lock:
+            self._updates.append(update)
 
-    async def shutdown(self) -> None:
-        return None
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 1.0
+    def handle(self, endpoint: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Answer one Bot API call: (HTTP status, JSON body)."""
+        with self._lock:
+            fault = self._take_fault(endpoint, params)
+            if fault is not None:
+                body: dict[str, Any] = {
+                    "ok": False,
+                    "error_code": fault.status,
+                    "description": fault.description,
+                }
+                if fault.parameters:
+                    body["parameters"] = fault.parameters
+                return fault.status, body
+            call = Call(endpoint, params, self._result(endpoint, params))
+            self.calls.append(call)
+        if self.on_call is not None:
+            self.on_call(call)
+        return 200, {"ok": True, "result": call.result}
 
     def fail(
         self,
@@ -75,30 +94,6 @@ class LocalBotApi(BaseRequest):
         }.get(status, "Error")
         self.faults.extend(Fault(method, status, text, params, chat_id) for _ in range(times))
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
-    ) -> tuple[int, bytes]:
-        endpoint = url.rstrip("/").rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
-        fault = self._take_fault(endpoint, params)
-        if fault is not None:
-            body: dict[str, Any] = {"ok": False, "error_code": fault.status, "description": fault.description}
-            if fault.parameters:
-                body["parameters"] = fault.parameters
-            return fault.status, json.dumps(body).encode()
-        call = Call(endpoint, params, self._result(endpoint, params))
-        self.calls.append(call)
-        if self.on_call is not None:
-            self.on_call(call)
-        return 200, json.dumps({"ok": True, "result": call.result}).encode()
-
     def _take_fault(self, endpoint: str, params: dict[str, Any]) -> Fault | None:
         for i, fault in enumerate(self.faults):
             if fault.method in ("*", endpoint) and fault.chat_id in (None, _int(params.get("chat_id"))):
@@ -109,7 +104,9 @@ class LocalBotApi(BaseRequest):
         if endpoint == "getMe":
             return BOT_USER
         if endpoint == "getUpdates":
-            return []
+            offset = _int(params.get("offset"))
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            return self._updates[: _int(params.get("limit")) or 100]
         if endpoint in ("sendMessage", "sendPhoto", "sendDocument"):
             chat_id = _int(params["chat_id"])
             message_id = self._message_ids.get(chat_id, 0) + 1
@@ -165,6 +162,35 @@ class LocalBotApi(BaseRequest):
 
     def clear(self) -> None:
         self.calls.clear()
+
+
+@dataclass
+class LocalBotApi(FakeBotApi, BaseRequest):
+    """The fake plugged into python-telegram-bot as its HTTP layer (no sockets)."""
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        endpoint = url.rstrip("/").rsplit("/", 1)[-1]
+        status, body = self.handle(endpoint, dict(request_data.parameters) if request_data else {})
+        return status, json.dumps(body).encode()
 
 
 def _int(value: Any) -> int:

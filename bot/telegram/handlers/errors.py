@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.core.language import resolve
@@ -23,6 +23,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("error outside an update: %r", error, exc_info=error)
         return
     user = update.effective_user
+    if isinstance(error, BadRequest) and "message is not modified" in error.message.lower():
+        return  # a double-tapped button asked for the same edit twice: nothing went wrong
     if isinstance(error, Forbidden):
         log.info("user %s blocked the bot or left the chat", user.id if user else "?")
         if user is not None and update.effective_chat and update.effective_chat.type == "private":
@@ -32,11 +34,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if chat is None or chat.type != "private":
         return
-    lang = resolve(None, user.language_code if user else None)
+    text = update.effective_message.text if update.effective_message else None
+    lang = resolve(None, user.language_code if user else None, text)
     try:
         stored = repo.get_user(services(context).engine, user_id=user.id) if user else None
         if stored is not None:
-            lang = resolve(stored.language, stored.telegram_language)
+            lang = resolve(stored.language, stored.telegram_language, text)
     except Exception:
         log.warning("could not read the user's language while handling an error", exc_info=True)
     try:
