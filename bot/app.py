@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from sqlalchemy import Engine
-from telegram import LinkPreviewOptions
+from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -18,20 +18,23 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
 from bot.content.live import LiveFaq
 from bot.services import Services
 from bot.storage.db import open_database
+from bot.telegram import jobs
 from bot.telegram import keyboards as kb
 from bot.telegram.commands import register_menu
 from bot.telegram.context import SERVICES_KEY
-from bot.telegram.handlers import admin, errors, faq, report, start
+from bot.telegram.delivery import Deliverer
+from bot.telegram.handlers import admin, errors, faq, mytickets, report, staff, start
 from bot.telegram.ratelimit import RetryingRateLimiter
 
 # Updates the bot asks Telegram for; always passed explicitly (an empty list would mean "all but some").
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+DELIVERER_KEY = "deliverer"
 
 
 def build_application(
@@ -51,29 +54,58 @@ def build_application(
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     builder = (
         ApplicationBuilder()
-        .token(token or settings.require_token())
+        .token(token := token or settings.require_token())
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_file_url)
-        .defaults(
-            Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
-        )
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(rate_limiter or RetryingRateLimiter())
-        .post_init(register_menu)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    app = builder.build()
-    app.bot_data[SERVICES_KEY] = Services(
+    # Outbox delivery uses a bot of its own without the rate limiter's in-place retries: the
+    # worker paces itself and stores its retries, so one outage never blocks a handler.
+    delivery_bot = Bot(token, base_url=settings.telegram_api_url, base_file_url=settings.telegram_file_url,
+                       request=request or HTTPXRequest(connection_pool_size=4))  # fmt: skip
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        await delivery_bot.initialize()
+        await register_menu(app)
+
+    async def post_shutdown(_: Application) -> None:  # type: ignore[type-arg]
+        await delivery_bot.shutdown()
+
+    app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
+    services = Services(
         settings=settings,
         engine=engine or open_database(settings.database_url),
         faq=live_faq or LiveFaq(settings.faq_dir),
     )
+    app.bot_data[SERVICES_KEY] = services
+    deliverer = Deliverer(delivery_bot, services.engine)
+    app.bot_data[DELIVERER_KEY] = deliverer
+    jobs.schedule(app, deliverer)
     add_handlers(app)
     return app
 
 
 def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    user_input = private & ~filters.COMMAND & (filters.TEXT | filters.PHOTO | filters.Document.ALL | filters.CONTACT)
+    # Earlier groups first: a staff reply to a ticket post, a report being written, then a
+    # message for a ticket that waits for its author; everything else is a question.
+    app.add_handler(MessageHandler(groups & filters.REPLY & filters.TEXT & ~filters.COMMAND, staff.on_reply), -3)
+    app.add_handler(MessageHandler(user_input, report.on_message), -2)
+    app.add_handler(MessageHandler(user_input, mytickets.on_thread_message), -1)
+    app.add_handler(CommandHandler("skip", report.skip, filters=private))
+    app.add_handler(CommandHandler("mytickets", mytickets.my_tickets, filters=private))
+    app.add_handler(CommandHandler("bind", staff.bind))
+    app.add_handler(CommandHandler("unbind", staff.unbind))
+    app.add_handler(CommandHandler("queue", staff.queue))
+    app.add_handler(CommandHandler(list(staff.ACTIONS), staff.command))
+    app.add_handler(CallbackQueryHandler(report.on_button, pattern=r"^r:"))
+    app.add_handler(CallbackQueryHandler(staff.on_button, pattern=r"^tk:"))
+    app.add_handler(CallbackQueryHandler(mytickets.on_rating, pattern=r"^rt:"))
     app.add_handler(CommandHandler("start", start.start, filters=private))
     app.add_handler(CommandHandler("help", start.help_command, filters=private))
     app.add_handler(CommandHandler("language", start.language, filters=private))

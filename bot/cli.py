@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.content.faq_loader import check_faq
+from bot.content.federations_loader import check_federation
 from bot.content.problems import ContentError, Problem
 from bot.core.language import UI_LANGS, as_ui_lang
 from bot.core.matcher import FaqIndex
@@ -46,9 +47,7 @@ def max_level(level: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="qiaobot", description="Qiaolian Bot: the federation's Telegram assistant"
-    )
+    parser = argparse.ArgumentParser(prog="qiaobot", description="Qiaolian Bot: the federation's Telegram assistant")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run the bot on Telegram (long polling; needs BOT_TOKEN)")
@@ -72,9 +71,7 @@ def _parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", metavar="SUBCOMMAND")
-    db_sub.add_parser("upgrade", help="apply migrations up to the latest").set_defaults(
-        handler=cmd_db_upgrade
-    )
+    db_sub.add_parser("upgrade", help="apply migrations up to the latest").set_defaults(handler=cmd_db_upgrade)
     db_sub.add_parser("current", help="show the schema revision").set_defaults(handler=cmd_db_current)
     return parser
 
@@ -107,15 +104,18 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_faq_check(settings: Settings, _args: argparse.Namespace) -> int:
     faq, problems = check_faq(settings.faq_dir)
+    federation, fed_problems = check_federation(settings.faq_dir)
+    problems = sorted([*problems, *fed_problems], key=lambda p: (str(p.path), p.line))
     _print_problems(problems, sys.stdout)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
-    if errors or faq is None:
+    if errors or faq is None or federation is None:
         print(f"{errors} error(s), {warnings} warning(s) in {settings.faq_dir}: not valid")
         return 1
     print(
         f"OK: {len(faq.entries)} entries in {len(faq.categories)} categories, "
-        f"{sum(len(q) for e in faq.entries for q in e.questions.values())} phrasings; {warnings} warning(s)"
+        f"{sum(len(q) for e in faq.entries for q in e.questions.values())} phrasings; "
+        f"{len(federation.queues)} queues, {len(federation.places)} places; {warnings} warning(s)"
     )
     return 0
 

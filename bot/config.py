@@ -37,9 +37,7 @@ class Settings(BaseSettings):
             parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
             bad = [p for p in parts if not p.lstrip("-").isdigit()]
             if bad:
-                raise ValueError(
-                    f"ADMIN_IDS must be numeric Telegram user ids separated by commas; not ids: {bad}"
-                )
+                raise ValueError(f"ADMIN_IDS must be numeric Telegram user ids separated by commas; not ids: {bad}")
             return frozenset(int(p) for p in parts)
         return value
 
@@ -56,9 +54,7 @@ class Settings(BaseSettings):
     def _check_api(cls, value: str) -> str:
         value = value.strip()
         if not value.startswith(("http://", "https://")):
-            raise ValueError(
-                "TELEGRAM_API_URL must start with http:// or https:// (e.g. https://api.telegram.org/bot)"
-            )
+            raise ValueError("TELEGRAM_API_URL must start with http:// or https:// (e.g. https://api.telegram.org/bot)")
         return value
 
     @field_validator("log_level")

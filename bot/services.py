@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
@@ -15,6 +16,7 @@ class Services:
     settings: Settings
     engine: Engine
     faq: LiveFaq
+    wake_delivery: Callable[[], None] = field(default=lambda: None)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids

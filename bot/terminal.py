@@ -37,9 +37,7 @@ class TerminalChat:
 
     def __post_init__(self) -> None:
         self.api.on_call = self._record
-        tg_lang = (
-            {"zh-Hans": "zh-hans", "zh-Hant": "zh-hant", "en": "en"}[self.lang] if self.lang else "zh-hans"
-        )
+        tg_lang = {"zh-Hans": "zh-hans", "zh-Hant": "zh-hant", "en": "en"}[self.lang] if self.lang else "zh-hans"
         self.user = {"id": LOCAL_USER_ID, "is_bot": False, "first_name": "You", "language_code": tg_lang}
         self.app = build_application(self.settings, token=LOCAL_TOKEN, request=self.api)
 

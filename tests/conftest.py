@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,11 @@ from sqlalchemy import Engine, text
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import DELIVERER_KEY, build_application
 from bot.config import Settings
 from bot.content.live import LiveFaq
 from bot.storage.db import create_db_engine, upgrade
+from bot.telegram.delivery import Deliverer, Pacer
 from bot.telegram.localapi import LOCAL_TOKEN, LocalBotApi, UpdateFactory
 from bot.telegram.ratelimit import RetryingRateLimiter
 
@@ -69,9 +71,7 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     return request.getfixturevalue(name)  # type: ignore[no-any-return]
 
 
-def make_user(
-    user_id: int = 4242, *, first_name: str = "Mei", language_code: str | None = "zh-hans"
-) -> dict[str, Any]:
+def make_user(user_id: int = 4242, *, first_name: str = "Mei", language_code: str | None = "zh-hans") -> dict[str, Any]:
     user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
     if language_code:
         user["language_code"] = language_code
@@ -90,15 +90,18 @@ class BotHarness:
     async def feed(self, payload: dict[str, Any]) -> None:
         await self.app.process_update(Update.de_json(payload, self.app.bot))
 
+    async def deliver(self, now: datetime | None = None) -> int:
+        """Run the outbox worker once (as its scheduled job would)."""
+        deliverer: Deliverer = self.app.bot_data[DELIVERER_KEY]
+        return await deliverer.deliver_due(now)
+
     async def send(self, user: dict[str, Any], text: str) -> list[dict[str, Any]]:
         """User sends text; returns the sendMessage calls the bot made in response."""
         before = len(self.api.calls)
         await self.feed(self.updates.message(user, text))
         return [c.params for c in self.api.calls[before:] if c.method == "sendMessage"]
 
-    async def press(
-        self, user: dict[str, Any], data: str, message: dict[str, Any] | None = None
-    ) -> list[Any]:
+    async def press(self, user: dict[str, Any], data: str, message: dict[str, Any] | None = None) -> list[Any]:
         """User presses a button with ``data`` on ``message`` (default: the last message to them)."""
         message = message or self.api.messages(user["id"])[-1]
         before = len(self.api.calls)
@@ -123,6 +126,7 @@ def build_harness(engine: Engine, live: LiveFaq, **settings: Any) -> tuple[Appli
         live_faq=live,
         rate_limiter=RetryingRateLimiter(max_retries=2, network_retries=3, backoff=0.01),
     )
+    app.bot_data[DELIVERER_KEY].pacer = Pacer(per_chat_interval=0, group_per_minute=10**6)
     return app, api
 
 
@@ -130,5 +134,6 @@ def build_harness(engine: Engine, live: LiveFaq, **settings: Any) -> tuple[Appli
 async def bot(sqlite_engine: Engine, live_faq: LiveFaq) -> AsyncIterator[BotHarness]:
     app, api = build_harness(sqlite_engine, live_faq, admin_ids="777")
     await app.initialize()
+    await app.post_init(app)  # type: ignore[misc]
     yield BotHarness(app, api, sqlite_engine)
     await app.shutdown()

@@ -88,9 +88,7 @@ def test_faq_check_passes_on_the_shipped_faq(capsys: pytest.CaptureFixture[str])
     assert ": error:" not in out
 
 
-def test_faq_check_reports_file_and_line_of_a_broken_copy(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_faq_check_reports_file_and_line_of_a_broken_copy(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     directory, where = broken_copy(tmp_path)
     code, out, _ = run(capsys, "faq", "check", "--faq-dir", str(directory))
     assert code == 1

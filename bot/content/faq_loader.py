@@ -79,9 +79,7 @@ def check_faq(directory: Path) -> tuple[Faq | None, list[Problem]]:
                 line = item.line
                 if entry.id in seen_ids:
                     other_path, other_line = seen_ids[entry.id]
-                    reader.error(
-                        line, f"duplicate id {entry.id!r} (first used at {other_path.name}:{other_line})"
-                    )
+                    reader.error(line, f"duplicate id {entry.id!r} (first used at {other_path.name}:{other_line})")
                     continue
                 seen_ids[entry.id] = (path, line)
                 _check_phrasings(reader, entry, item, seen_phrasings)
@@ -90,9 +88,7 @@ def check_faq(directory: Path) -> tuple[Faq | None, list[Problem]]:
     used = {e.category for e in entries}
     for cat in categories:
         if cat.id not in used:
-            problems.append(
-                Problem(directory / CATEGORIES_FILE, 1, f"category {cat.id!r} has no entries", "warning")
-            )
+            problems.append(Problem(directory / CATEGORIES_FILE, 1, f"category {cat.id!r} has no entries", "warning"))
     problems.sort(key=lambda p: (str(p.path), p.line))
     faq = Faq(tuple(categories), tuple(entries)) if entries else None
     return faq, problems
@@ -112,17 +108,13 @@ def _load_categories(path: Path, problems: list[Problem]) -> list[Category]:
         seen: set[str] = set()
         for i, item in enumerate(data):
             if not isinstance(item, LineDict):
-                reader.error(
-                    data.line_of(i), f"a category must be a mapping with id and name, got {describe(item)}"
-                )
+                reader.error(data.line_of(i), f"a category must be a mapping with id and name, got {describe(item)}")
                 continue
             reader.keys(item, "category", {"id", "name"}, {"id", "name"})
             cid = reader.text(item, "id", "category")
             name = reader.localized(item, "name", f"category {cid or '?'}")
             if cid and not ID_RE.match(cid):
-                reader.error(
-                    item.line_of("id"), f"category id {cid!r} must be lowercase letters, digits and hyphens"
-                )
+                reader.error(item.line_of("id"), f"category id {cid!r} must be lowercase letters, digits and hyphens")
             elif cid in seen:
                 reader.error(item.line_of("id"), f"duplicate category id {cid!r}")
             elif cid and name:
@@ -134,9 +126,7 @@ def _load_categories(path: Path, problems: list[Problem]) -> list[Category]:
 
 def _entry(reader: Reader, item: object, line: int, categories: set[str]) -> FaqEntry | None:
     if not isinstance(item, LineDict):
-        reader.error(
-            line, f"an entry must be a mapping (id, category, questions, answer), got {describe(item)}"
-        )
+        reader.error(line, f"an entry must be a mapping (id, category, questions, answer), got {describe(item)}")
         return None
     eid = reader.text(item, "id", "entry")
     where = f"entry {eid!r}" if eid else "entry"
@@ -150,9 +140,7 @@ def _entry(reader: Reader, item: object, line: int, categories: set[str]) -> Faq
         ok = False
     category = reader.text(item, "category", where)
     if category is not None and category not in categories:
-        reader.error(
-            item.line_of("category"), f"{where}: unknown category {category!r} (see categories.yaml)"
-        )
+        reader.error(item.line_of("category"), f"{where}: unknown category {category!r} (see categories.yaml)")
         ok = False
     questions = reader.text_lists(item, "questions", where, required=True)
     keywords = reader.text_lists(item, "keywords", where, required=False) if "keywords" in item else {}
@@ -165,9 +153,7 @@ def _entry(reader: Reader, item: object, line: int, categories: set[str]) -> Faq
                     f"{where}: the {lang} answer is over {MAX_ANSWER} characters; it will be sent in parts",
                 )
     links = _links(reader, item, where)
-    if not (
-        ok and category and questions is not None and keywords is not None and answer and links is not None
-    ):
+    if not (ok and category and questions is not None and keywords is not None and answer and links is not None):
         return None
     if any(lang not in questions or not questions[lang] for lang in CONTENT_LANGS):
         return None
@@ -205,9 +191,7 @@ def _links(reader: Reader, item: LineDict, where: str) -> tuple[Link, ...] | Non
     return tuple(out)
 
 
-def _check_phrasings(
-    reader: Reader, entry: FaqEntry, item: LineDict, seen: dict[str, tuple[str, Path, int]]
-) -> None:
+def _check_phrasings(reader: Reader, entry: FaqEntry, item: LineDict, seen: dict[str, tuple[str, Path, int]]) -> None:
     questions = item["questions"]
     for lang in CONTENT_LANGS:
         items: LineList = questions[lang]

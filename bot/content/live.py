@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.content.faq_loader import load_faq
+from bot.content.federations_loader import check_federation
 from bot.content.problems import ContentError, Problem
 from bot.core.faq import Faq
+from bot.core.federation import Federation
+from bot.core.gazetteer import Gazetteer
 from bot.core.matcher import FaqIndex
 
 log = logging.getLogger(__name__)
@@ -20,12 +23,17 @@ log = logging.getLogger(__name__)
 class Snapshot:
     faq: Faq
     index: FaqIndex
+    federation: Federation
+    gazetteer: Gazetteer
     loaded_at: datetime
     warnings: tuple[Problem, ...]
 
 
 class LiveFaq:
-    """Holds the last good FAQ and its index; ``reload`` swaps only when the new files are valid."""
+    """Holds the last good content of ``faq/`` (FAQ with its index, federation tree, gazetteer).
+
+    ``reload`` swaps everything at once, and only when every file is valid.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -44,11 +52,21 @@ class LiveFaq:
             return snapshot
 
     def _build(self) -> Snapshot:
-        loaded = load_faq(self.directory)
+        problems: list[Problem] = []
+        try:
+            loaded = load_faq(self.directory)
+        except ContentError as exc:
+            problems.extend(exc.problems)
+            loaded = None
+        federation, fed_problems = check_federation(self.directory)
+        problems.extend(fed_problems)
+        if loaded is None or federation is None or any(p.severity == "error" for p in problems):
+            raise ContentError(problems)
+        warnings = [*loaded.warnings, *fed_problems]
+        for problem in warnings:
+            log.info("content: %s", problem)
         index = FaqIndex.build(loaded.faq.entries)
-        for problem in loaded.warnings:
-            log.warning("FAQ: %s", problem)
-        return Snapshot(loaded.faq, index, datetime.now(UTC), tuple(loaded.warnings))
+        return Snapshot(loaded.faq, index, federation, Gazetteer(federation), datetime.now(UTC), tuple(warnings))
 
 
 __all__ = ["ContentError", "LiveFaq", "Snapshot"]

@@ -90,7 +90,6 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
     finally:
         loader.dispose()
     problems = [
-        Problem(path, line, f"key {key!r} appears twice in the same block")
-        for line, key in loader.duplicate_keys
+        Problem(path, line, f"key {key!r} appears twice in the same block") for line, key in loader.duplicate_keys
     ]
     return data, problems

@@ -91,9 +91,7 @@ class FaqIndex:
         for idx, entry in enumerate(entries):
             bag: dict[str, float] = {}
             for lang in CONTENT_LANGS:
-                bag.update(
-                    dict.fromkeys(features(normalize(entry.answer.get(lang), limit=4000)), ANSWER_WEIGHT)
-                )
+                bag.update(dict.fromkeys(features(normalize(entry.answer.get(lang), limit=4000)), ANSWER_WEIGHT))
             for lang in CONTENT_LANGS:
                 for phrasing in entry.questions.get(lang, ()):
                     norm = normalize(phrasing)
@@ -157,15 +155,11 @@ class FaqIndex:
         qvec = _unit(raw)
         if not qvec:
             return []
-        acc = self._gather(self.postings, qvec, common=False) or self._gather(
-            self.postings, qvec, common=True
-        )
+        acc = self._gather(self.postings, qvec, common=False) or self._gather(self.postings, qvec, common=True)
         # Coverage is measured against at least a "minimal question's" worth of information, so a
         # lone common word (在吗, hello) cannot cover anything much.
         mass = max(sum(w * w for w in raw.values()), (MIN_INFORMATION * self.unknown_idf) ** 2)
-        coverage = self._gather(
-            self.bags, {f: w / math.sqrt(mass) for f, w in raw.items()}, common=False, squared=True
-        )
+        coverage = self._gather(self.bags, {f: w / math.sqrt(mass) for f, w in raw.items()}, common=False, squared=True)
         if not acc and not coverage:
             return []
         content = " ".join(words(norm))
@@ -176,9 +170,7 @@ class FaqIndex:
             if cos > best.get(doc.entry, (0.0, 0.0))[0]:
                 ratio = fuzz.WRatio(content, doc.content) / 100.0 if content and doc.content else 0.0
                 best[doc.entry] = (cos, ratio)
-        entries = set(best) | {
-            e for e, _ in heapq.nlargest(_CANDIDATES, coverage.items(), key=lambda kv: kv[1])
-        }
+        entries = set(best) | {e for e, _ in heapq.nlargest(_CANDIDATES, coverage.items(), key=lambda kv: kv[1])}
         scored = []
         for e in entries:
             cos, ratio = best.get(e, (0.0, 0.0))

@@ -47,8 +47,5 @@ def is_cjk_char(ch: str) -> bool:
     """Whether one character is a CJK ideograph (basic, extension A/B…, compatibility)."""
     code = ord(ch)
     return (
-        0x4E00 <= code <= 0x9FFF
-        or 0x3400 <= code <= 0x4DBF
-        or 0x20000 <= code <= 0x2EBEF
-        or 0xF900 <= code <= 0xFAFF
+        0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0x20000 <= code <= 0x2EBEF or 0xF900 <= code <= 0xFAFF
     )

@@ -50,6 +50,7 @@ class User(SQLModel, table=True):
     first_seen: datetime = Field(default_factory=utcnow, sa_column=_ts())
     last_seen: datetime = Field(default_factory=utcnow, sa_column=_ts())
     blocked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    privacy_ack_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class Question(SQLModel, table=True):

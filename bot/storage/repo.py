@@ -25,9 +25,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
-def touch_user(
-    engine: Engine, *, user_id: int, telegram_language: str | None, now: datetime | None = None
-) -> User:
+def touch_user(engine: Engine, *, user_id: int, telegram_language: str | None, now: datetime | None = None) -> User:
     """Create the user on first contact or refresh last_seen; a returning user is no longer blocked."""
     now = now or utcnow()
     with session_scope(engine) as s:
@@ -93,9 +91,7 @@ def log_question(
         return row.id
 
 
-def log_view(
-    engine: Engine, *, entry_id: str, language: str, user_id: int | None, source: str = "browse"
-) -> int:
+def log_view(engine: Engine, *, entry_id: str, language: str, user_id: int | None, source: str = "browse") -> int:
     """Store that a user opened an answer from the menu or a suggestion."""
     row = Question(
         user_id=user_id, source=source, text=entry_id, language=language, outcome="viewed", entry_id=entry_id

@@ -23,7 +23,5 @@ def user_lang(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | No
     tg_user = update.effective_user
     if tg_user is None:
         return "en"
-    user = repo.touch_user(
-        services(context).engine, user_id=tg_user.id, telegram_language=tg_user.language_code
-    )
+    user = repo.touch_user(services(context).engine, user_id=tg_user.id, telegram_language=tg_user.language_code)
     return resolve(user.language, user.telegram_language, text)

@@ -11,6 +11,8 @@ from typing import Any
 
 from bot.core.language import UiLang
 from bot.core.script import to_traditional
+from bot.telegram.i18n_reports import REPORT_TEXTS
+from bot.telegram.i18n_staff import STAFF_TEXTS
 
 CATALOG: dict[str, dict[str, str]] = {
     "start": {
@@ -138,10 +140,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "……另有 {count} 个问题，请运行 qiaobot faq check 查看全部。",
         "en": "…and {count} more; run qiaobot faq check to see all.",
     },
-    "report_interim": {
-        "zh": "反映困难：",
-        "en": "Reporting a difficulty:",
-    },
     "cmd_start": {"zh": "开始并选择语言", "en": "Start and choose a language"},
     "cmd_help": {"zh": "使用说明", "en": "How to use the bot"},
     "cmd_faq": {"zh": "浏览常见问题", "en": "Browse common questions"},
@@ -149,6 +147,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "cmd_language": {"zh": "切换语言", "en": "Change language"},
     "cmd_cancel": {"zh": "取消当前操作", "en": "Cancel what you are doing"},
 }
+
+
+CATALOG.update(REPORT_TEXTS)
+CATALOG.update(STAFF_TEXTS)
 
 
 def t(key: str, lang: UiLang, /, **values: Any) -> str:

@@ -24,17 +24,13 @@ def _button(text: str, data: str) -> InlineKeyboardButton:
 
 
 def languages() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[_button(label, f"{LANG}:{code}") for code, label in LANGUAGE_LABELS.items()]]
-    )
+    return InlineKeyboardMarkup([[_button(label, f"{LANG}:{code}") for code, label in LANGUAGE_LABELS.items()]])
 
 
 def categories(faq: Faq, lang: UiLang) -> InlineKeyboardMarkup:
     cl = content_lang(lang)
     rows = [
-        [_button(localize(c.name.get(cl), lang), f"{CATEGORY}:{c.id}")]
-        for c in faq.categories
-        if faq.in_category(c.id)
+        [_button(localize(c.name.get(cl), lang), f"{CATEGORY}:{c.id}")] for c in faq.categories if faq.in_category(c.id)
     ]
     return InlineKeyboardMarkup(rows)
 

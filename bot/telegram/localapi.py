@@ -47,6 +47,8 @@ class FakeBotApi:
     on_call: Callable[[Call], None] | None = None
     _message_ids: dict[int, int] = field(default_factory=dict)
     _messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    members: dict[int, set[int]] = field(default_factory=dict)  # group chat id → member user ids
+    migrated: dict[int, int] = field(default_factory=dict)  # old group id → its supergroup's id
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -59,6 +61,11 @@ class FakeBotApi:
         """Answer one Bot API call: (HTTP status, JSON body)."""
         with self._lock:
             fault = self._take_fault(endpoint, params)
+            new_id = self.migrated.get(_int(params.get("chat_id")))
+            if new_id is not None:
+                description = "Bad Request: group chat was upgraded to a supergroup chat"
+                return 400, {"ok": False, "error_code": 400, "description": description,
+                             "parameters": {"migrate_to_chat_id": new_id}}  # fmt: skip
             if fault is not None:
                 body: dict[str, Any] = {
                     "ok": False,
@@ -118,8 +125,9 @@ class FakeBotApi:
                 "from": BOT_USER,
                 "text": params.get("text", ""),
             }
-            if "reply_markup" in params:
-                message["reply_markup"] = _json(params["reply_markup"])
+            markup = _json(params.get("reply_markup"))
+            if isinstance(markup, dict) and "inline_keyboard" in markup:  # messages carry inline keyboards only
+                message["reply_markup"] = markup
             self._messages[(chat_id, message_id)] = message
             return message
         if endpoint in ("editMessageText", "editMessageReplyMarkup"):
@@ -138,10 +146,9 @@ class FakeBotApi:
                 message.pop("reply_markup", None)
             return message
         if endpoint == "getChatMember":
-            return {
-                "status": "member",
-                "user": {"id": _int(params["user_id"]), "is_bot": False, "first_name": "?"},
-            }
+            user_id = _int(params["user_id"])
+            status = "member" if user_id in self.members.get(_int(params["chat_id"]), set()) else "left"
+            return {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "?"}}
         return True
 
     # -- views for tests and the terminal --------------------------------------------------
@@ -226,9 +233,7 @@ class UpdateFactory:
         self.next_message_id += 1
         return uid, mid
 
-    def message(
-        self, user: dict[str, Any], text: str, *, chat: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
+    def message(self, user: dict[str, Any], text: str, *, chat: dict[str, Any] | None = None) -> dict[str, Any]:
         update_id, message_id = self._ids()
         msg: dict[str, Any] = {
             "message_id": message_id,
@@ -239,9 +244,7 @@ class UpdateFactory:
         }
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
-            msg["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": len(command.encode("utf-16-le")) // 2}
-            ]
+            msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command.encode("utf-16-le")) // 2}]
         return {"update_id": update_id, "message": msg}
 
     def non_text(self, user: dict[str, Any], kind: str = "sticker") -> dict[str, Any]:

@@ -46,7 +46,5 @@ class RetryingRateLimiter(AIORateLimiter):
                     raise
                 delay = self.backoff * 2**attempt
                 attempt += 1
-                log.warning(
-                    "Bot API %s failed (%s); retry %d in %.1fs", endpoint, exc.message, attempt, delay
-                )
+                log.warning("Bot API %s failed (%s); retry %d in %.1fs", endpoint, exc.message, attempt, delay)
                 await asyncio.sleep(delay)

@@ -95,9 +95,7 @@ def make_queries(entries: list[FaqEntry], count: int, rng: random.Random) -> lis
         elif k % 4 == 2:  # a paraphrase: extra words around it
             text = "你好 " + text + " 谢谢"
         elif k % 4 == 3:  # off-topic
-            text = rng.choice(
-                ["今天天气怎么样", "hello there", "asdfghjkl", "推荐一部电影", "how are you doing"]
-            )
+            text = rng.choice(["今天天气怎么样", "hello there", "asdfghjkl", "推荐一部电影", "how are you doing"])
         queries.append(text)
     return queries
 

@@ -90,9 +90,7 @@ def test_yaml_booleans_and_numbers_get_a_quoting_hint(tmp_path: Path) -> None:
 
 
 def test_unknown_field_bad_id_and_unknown_category(tmp_path: Path) -> None:
-    text = GOOD.replace("id: passport-renewal", "id: Passport_Renewal").replace(
-        "category: documents", "category: nope"
-    )
+    text = GOOD.replace("id: passport-renewal", "id: Passport_Renewal").replace("category: documents", "category: nope")
     text += "  answre: typo\n"
     found = errors(write(tmp_path, text))
     assert any("unknown field 'answre'" in e for e in found)

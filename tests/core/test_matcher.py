@@ -12,9 +12,7 @@ from bot.core.faq import FaqEntry, Localized
 from bot.core.matcher import CONFIDENT, SUGGEST, FaqIndex, MatchResult
 from bot.core.script import to_traditional
 
-EVAL = yaml.safe_load(
-    (Path(__file__).resolve().parents[1] / "data" / "faq_eval.yaml").read_text(encoding="utf-8")
-)
+EVAL = yaml.safe_load((Path(__file__).resolve().parents[1] / "data" / "faq_eval.yaml").read_text(encoding="utf-8"))
 REQUIRED = {
     "passport-renewal", "lost-passport", "visa-ethnic-chinese", "permanent-residence",
     "overseas-chinese-status", "returnee-relative-status", "return-settlement", "id-card",
@@ -41,9 +39,7 @@ def test_every_entry_answers_its_own_phrasings_in_both_scripts(live_faq: LiveFaq
     for entry in live_faq.current.faq.entries:
         for lang, phrasings in entry.questions.items():
             for phrasing in phrasings:
-                variants = (
-                    [phrasing, to_traditional(phrasing)] if lang == "zh" else [phrasing, phrasing.upper()]
-                )
+                variants = [phrasing, to_traditional(phrasing)] if lang == "zh" else [phrasing, phrasing.upper()]
                 for text in variants:
                     result = index.match(text)
                     if result.match is None or result.match.id != entry.id:
@@ -115,9 +111,7 @@ def test_huge_query_is_bounded_and_still_matches(index: FaqIndex) -> None:
 
 
 def _entry(eid: str, zh: list[str], en: list[str], keywords: tuple[str, ...] = ()) -> FaqEntry:
-    return FaqEntry(
-        eid, "c", {"zh": tuple(zh), "en": tuple(en)}, Localized("答", "A"), {"zh": keywords, "en": ()}
-    )
+    return FaqEntry(eid, "c", {"zh": tuple(zh), "en": tuple(en)}, Localized("答", "A"), {"zh": keywords, "en": ()})
 
 
 def test_bands_on_a_small_faq() -> None:

@@ -31,9 +31,7 @@ SESSION_QUESTIONS = (
 # -- helpers -----------------------------------------------------------------------------------
 
 # The tags Telegram's HTML parse mode accepts (https://core.telegram.org/bots/api#html-style).
-TELEGRAM_TAGS = frozenset(
-    "b strong i em u ins s strike del a code pre tg-spoiler span blockquote tg-emoji".split()
-)
+TELEGRAM_TAGS = frozenset("b strong i em u ins s strike del a code pre tg-spoiler span blockquote tg-emoji".split())
 
 
 class _TagChecker(HTMLParser):
@@ -126,12 +124,7 @@ def all_callback_data(calls: list[Any]) -> list[str]:
     for call in calls:
         markup = markup_of(call.params)
         if isinstance(markup, dict):
-            out += [
-                b["callback_data"]
-                for r in markup.get("inline_keyboard", [])
-                for b in r
-                if "callback_data" in b
-            ]
+            out += [b["callback_data"] for r in markup.get("inline_keyboard", []) for b in r if "callback_data" in b]
     return out
 
 
@@ -391,9 +384,7 @@ async def test_every_callback_data_of_a_long_session_is_short_ascii(bot: BotHarn
 
 async def test_hostile_first_name_is_escaped_in_the_greeting(bot: BotHarness) -> None:
     for uid, lang in ((50, "zh-hans"), (51, "en"), (52, "zh-hant")):
-        [greeting] = await bot.send(
-            make_user(uid, first_name="<b>x</b> & <script>", language_code=lang), "/start"
-        )
+        [greeting] = await bot.send(make_user(uid, first_name="<b>x</b> & <script>", language_code=lang), "/start")
         assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;script&gt;" in greeting["text"]
         assert "<script>" not in greeting["text"] and "<b>x</b>" not in greeting["text"]
         assert_telegram_html(greeting["text"])
@@ -485,13 +476,10 @@ async def test_language_command_offers_the_languages(bot: BotHarness) -> None:
     assert datas(sent) == ["l:zh-Hans", "l:zh-Hant", "l:en"]
 
 
-async def test_report_shows_the_contact_entry(bot: BotHarness) -> None:
-    user = make_user(65)
-    sent = await bot.send(user, "/report")
-    assert sent[0]["text"] == t("report_interim", "zh-Hans")
-    qid = assert_is_answer(bot, sent[1:], "contact-federation", "zh-Hans")
-    logged = row(bot, qid)
-    assert (logged.source, logged.entry_id, logged.outcome) == ("report", "contact-federation", "viewed")
+async def test_report_starts_with_the_privacy_notice(bot: BotHarness) -> None:
+    sent = await bot.send(make_user(65), "/report")
+    assert sent[0]["text"] == t("privacy", "zh-Hans")
+    assert datas(sent[0]) == ["r:ok", "r:x"]
 
 
 # -- storage of what users ask --------------------------------------------------------------------

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-import bot.storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.storage import tables  # noqa: F401  (registers every table on SQLModel.metadata)
 
 target_metadata = SQLModel.metadata
 

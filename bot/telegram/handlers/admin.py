@@ -52,11 +52,8 @@ async def reload_faq(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 def _listing(problems: list[Problem], lang: str) -> str:
     lines = [
-        f"• <code>{html.escape(p.path.name)}:{p.line}</code> {html.escape(p.message)}"
-        for p in problems[:MAX_LISTED]
+        f"• <code>{html.escape(p.path.name)}:{p.line}</code> {html.escape(p.message)}" for p in problems[:MAX_LISTED]
     ]
     if len(problems) > MAX_LISTED:
-        lines.append(
-            t("more_problems", "en" if lang == "en" else "zh-Hans", count=len(problems) - MAX_LISTED)
-        )
+        lines.append(t("more_problems", "en" if lang == "en" else "zh-Hans", count=len(problems) - MAX_LISTED))
     return "\n".join(lines)

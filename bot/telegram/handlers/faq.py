@@ -24,16 +24,12 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     snapshot = svc.faq.current
     result = snapshot.index.match(message.text)
     user_id = update.effective_user.id if update.effective_user else None
-    qid = repo.log_question(
-        svc.engine, result=result, language=lang, user_id=user_id, chat_id=message.chat_id
-    )
+    qid = repo.log_question(svc.engine, result=result, language=lang, user_id=user_id, chat_id=message.chat_id)
     if result.match is not None:
         await send_answer(message, snapshot.faq.by_id[result.match.id], lang, qid)
     elif result.suggestions:
         items = [snapshot.faq.by_id[s.id] for s in result.suggestions]
-        await message.reply_text(
-            t("did_you_mean", lang), reply_markup=keyboards.entries(items, lang, back=False)
-        )
+        await message.reply_text(t("did_you_mean", lang), reply_markup=keyboards.entries(items, lang, back=False))
         await message.reply_text(t("none_of_these", lang))
     else:
         await message.reply_text(t("no_answer", lang), reply_markup=keyboards.browse(lang))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ContextTypes
 
 from bot.core.language import parse
 from bot.storage import repo
 from bot.telegram import keyboards
 from bot.telegram.context import services, user_lang
+from bot.telegram.handlers import report
 from bot.telegram.i18n import t
 
 
@@ -32,9 +33,7 @@ async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/language: offer 简体中文 / 繁體中文 / English."""
     if update.effective_message:
         lang = user_lang(update, context)
-        await update.effective_message.reply_text(
-            t("choose_language", lang), reply_markup=keyboards.languages()
-        )
+        await update.effective_message.reply_text(t("choose_language", lang), reply_markup=keyboards.languages())
 
 
 async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -54,9 +53,11 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/cancel outside any conversation: say there is nothing to cancel."""
+    """/cancel: drop the report being written, or say there is nothing to cancel."""
     if update.effective_message:
-        await update.effective_message.reply_text(t("nothing_to_cancel", user_lang(update, context)))
+        lang = user_lang(update, context)
+        key = "report_cancelled" if report.cancel_draft(update, context) else "nothing_to_cancel"
+        await update.effective_message.reply_text(t(key, lang), reply_markup=ReplyKeyboardRemove())
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,119 @@
+"""The outbox: messages to staff and users, stored first and delivered by a worker."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from bot.storage.delivery_tables import OutboxMessage
+from bot.storage.models import utcnow
+from bot.storage.repo import session_scope
+from bot.storage.ticket_tables import Binding, StaffPost
+
+
+def enqueue(
+    engine: Engine,
+    *,
+    dedupe_key: str,
+    chat_id: int,
+    text: str,
+    reply_markup: dict[str, Any] | None = None,
+    ticket_id: int | None = None,
+    reply_to: int | None = None,
+    method: str = "sendMessage",
+    extra: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Queue a message once: a second call with the same ``dedupe_key`` is ignored (False)."""
+    payload: dict[str, Any] = {
+        "text": text,
+        "parse_mode": "HTML",
+        "link_preview_options": {"is_disabled": True},
+    }
+    if method != "sendMessage":
+        payload = dict(extra or {})
+    if reply_markup is not None:
+        payload["reply_markup"] = reply_markup
+    if reply_to is not None:
+        payload["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+    row = OutboxMessage(
+        dedupe_key=dedupe_key[:128],
+        chat_id=chat_id,
+        method=method,
+        payload=json.dumps(payload, ensure_ascii=False),
+        ticket_id=ticket_id,
+        next_attempt_at=now or utcnow(),
+    )
+    try:
+        with session_scope(engine) as s:
+            if s.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == row.dedupe_key)).first():
+                return False
+            s.add(row)
+        return True
+    except IntegrityError:
+        return False
+
+
+def due(engine: Engine, *, now: datetime, limit: int = 50) -> Sequence[OutboxMessage]:
+    with session_scope(engine) as s:
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", col(OutboxMessage.next_attempt_at) <= now)
+            .order_by(col(OutboxMessage.id))
+            .limit(limit)
+        )
+        return s.exec(stmt).all()
+
+
+def mark_sent(engine: Engine, *, row_id: int, message_id: int | None, now: datetime) -> None:
+    with session_scope(engine) as s:
+        row = s.get(OutboxMessage, row_id)
+        if row is None:
+            return
+        row.status, row.sent_at, row.message_id = "sent", now, message_id
+        row.attempts += 1
+        s.add(row)
+        if row.ticket_id is not None and message_id is not None and row.chat_id < 0:
+            s.add(StaffPost(chat_id=row.chat_id, message_id=message_id, ticket_id=row.ticket_id))
+
+
+def retry_later(engine: Engine, *, row_id: int, delay: timedelta, error: str, now: datetime) -> None:
+    with session_scope(engine) as s:
+        row = s.get(OutboxMessage, row_id)
+        if row is not None:
+            row.attempts += 1
+            row.next_attempt_at = now + delay
+            row.last_error = error[:500]
+            s.add(row)
+
+
+def fail(engine: Engine, *, row_id: int, error: str) -> None:
+    """Telegram refused the message for good (blocked, bad request): stop trying."""
+    with session_scope(engine) as s:
+        row = s.get(OutboxMessage, row_id)
+        if row is not None:
+            row.status, row.last_error = "failed", error[:500]
+            row.attempts += 1
+            s.add(row)
+
+
+def follow_migration(engine: Engine, *, old_chat_id: int, new_chat_id: int) -> None:
+    """A group became a supergroup: pending messages and the binding move to the new id."""
+    with session_scope(engine) as s:
+        s.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.chat_id) == old_chat_id, col(OutboxMessage.status) == "pending")
+            .values(chat_id=new_chat_id)
+        )
+        s.execute(update(Binding).where(col(Binding.chat_id) == old_chat_id).values(chat_id=new_chat_id))
+
+
+def backlog(engine: Engine) -> int:
+    with session_scope(engine) as s:
+        return len(s.exec(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all())

@@ -1,0 +1,122 @@
+"""The outbox worker: deliver queued messages, within Telegram's limits, through any outage.
+
+- 5xx and network errors: retried with exponential backoff (up to about an hour apart).
+- 429: waits exactly ``retry_after``.
+- 403: the user blocked the bot (marked on the user); the message is dropped.
+- A group that became a supergroup: the binding and pending messages follow the new id.
+- Pacing: at most one message a second per chat and 20 a minute per group.
+
+A message is marked sent only after Telegram accepted it, and never sent again after that.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.storage import outbox, repo
+from bot.storage.delivery_tables import OutboxMessage
+from bot.storage.models import utcnow
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+@dataclass
+class Pacer:
+    """Remembers recent sends per chat to stay under Telegram's per-chat and per-group limits."""
+
+    per_chat_interval: float = 1.0
+    group_per_minute: int = 20
+    clock: Callable[[], float] = time.monotonic
+    _sent: defaultdict[int, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+
+    def ready(self, chat_id: int) -> bool:
+        now = self.clock()
+        sent = self._sent[chat_id]
+        while sent and now - sent[0] > 60:
+            sent.popleft()
+        if sent and now - sent[-1] < self.per_chat_interval:
+            return False
+        return not (chat_id < 0 and len(sent) >= self.group_per_minute)
+
+    def record(self, chat_id: int) -> None:
+        self._sent[chat_id].append(self.clock())
+
+
+@dataclass
+class Deliverer:
+    bot: Bot
+    engine: Engine
+    pacer: Pacer = field(default_factory=Pacer)
+
+    async def deliver_due(self, now: datetime | None = None) -> int:
+        """Send what is due now; returns how many were sent."""
+        now = now or utcnow()
+        sent = 0
+        busy: set[int] = set()
+        for row in outbox.due(self.engine, now=now):
+            if row.chat_id in busy or not self.pacer.ready(row.chat_id):
+                busy.add(row.chat_id)  # keep each chat's messages in order
+                continue
+            if await self._send(row, now):
+                sent += 1
+            else:
+                busy.add(row.chat_id)
+        return sent
+
+    async def _call(self, row: OutboxMessage) -> Message:
+        """The stored payload, sent through the bot's own method for it."""
+        payload = json.loads(row.payload)
+        kwargs: dict[str, Any] = {"chat_id": row.chat_id, **payload}
+        if isinstance(kwargs.get("reply_markup"), dict):
+            kwargs["reply_markup"] = InlineKeyboardMarkup.de_json(kwargs["reply_markup"], self.bot)
+        if isinstance(kwargs.get("link_preview_options"), dict):
+            kwargs["link_preview_options"] = LinkPreviewOptions(**kwargs["link_preview_options"])
+        if isinstance(kwargs.get("reply_parameters"), dict):
+            kwargs["reply_parameters"] = ReplyParameters(**kwargs["reply_parameters"])
+        if row.method == "sendPhoto":
+            return await self.bot.send_photo(**kwargs)
+        if row.method == "sendDocument":
+            return await self.bot.send_document(**kwargs)
+        return await self.bot.send_message(**kwargs)
+
+    async def _send(self, row: OutboxMessage, now: datetime) -> bool:
+        assert row.id is not None
+        try:
+            result = await self._call(row)
+        except RetryAfter as exc:
+            wait = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
+            outbox.retry_later(self.engine, row_id=row.id, delay=wait, error="429 flood control", now=now)
+            return False
+        except ChatMigrated as exc:
+            log.info("chat %s became supergroup %s", row.chat_id, exc.new_chat_id)
+            outbox.follow_migration(self.engine, old_chat_id=row.chat_id, new_chat_id=exc.new_chat_id)
+            return False
+        except Forbidden as exc:
+            if row.chat_id > 0:
+                repo.mark_blocked(self.engine, user_id=row.chat_id, now=now)
+            outbox.fail(self.engine, row_id=row.id, error=f"403 {exc.message}")
+            return False
+        except BadRequest as exc:
+            outbox.fail(self.engine, row_id=row.id, error=f"400 {exc.message}")
+            log.warning("outbox message %s refused: %s", row.id, exc.message)
+            return False
+        except (NetworkError, TelegramError) as exc:
+            delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(row.attempts, 12)))
+            outbox.retry_later(self.engine, row_id=row.id, delay=delay, error=str(exc), now=now)
+            log.warning("outbox message %s: %s; retry in %s", row.id, exc, delay)
+            return False
+        self.pacer.record(row.chat_id)
+        outbox.mark_sent(self.engine, row_id=row.id, message_id=result.message_id, now=now)
+        return True

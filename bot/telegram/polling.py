@@ -1,0 +1,114 @@
+"""Long polling that loses nothing.
+
+python-telegram-bot's own updater confirms updates to Telegram before handlers run. Here every
+update is first stored in the ``intake`` table; only then does the next ``getUpdates`` (with a
+higher offset) confirm it. A separate loop processes stored updates in order and marks each
+done after its handlers ran, so after a crash the unfinished ones run again and duplicates are
+ignored by their unique ``update_id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application
+
+from bot.storage import intake
+
+log = logging.getLogger(__name__)
+POLL_TIMEOUT = 25
+MAX_ATTEMPTS = 3
+
+
+class DurablePoller:
+    def __init__(self, app: Application, *, allowed_updates: list[str], poll_timeout: int = POLL_TIMEOUT) -> None:  # type: ignore[type-arg]
+        self.app = app
+        self.engine = app.bot_data["services"].engine
+        self.allowed_updates = allowed_updates
+        self.poll_timeout = poll_timeout
+        self.stopping = asyncio.Event()
+        self._wake = asyncio.Event()
+
+    async def run(self) -> None:
+        """Fetch and process until :meth:`stop`; finishes the update in hand before returning."""
+        await self.app.bot.delete_webhook(drop_pending_updates=False)
+        await asyncio.gather(self._fetch_loop(), self._process_loop())
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self._wake.set()
+
+    async def _fetch_loop(self) -> None:
+        backoff = 1.0
+        while not self.stopping.is_set():
+            try:
+                await self.fetch_once()
+                backoff = 1.0
+            except InvalidToken:
+                log.error("Telegram rejected BOT_TOKEN; stopping")
+                self.stop()
+            except RetryAfter as exc:
+                await self._sleep(float(_seconds(exc.retry_after)))
+            except (NetworkError, TimedOut) as exc:
+                log.warning("getUpdates failed (%s); retrying in %.0fs", exc, backoff)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, 60.0)
+
+    async def fetch_once(self, poll_timeout: int | None = None) -> int:
+        """One getUpdates round: store everything received; returns how many were new."""
+        timeout = self.poll_timeout if poll_timeout is None else poll_timeout
+        offset = await asyncio.to_thread(intake.next_offset, self.engine)
+        updates = await self.app.bot.get_updates(
+            offset=offset, timeout=timeout, allowed_updates=self.allowed_updates, read_timeout=timeout + 10
+        )
+        new = 0
+        for update in updates:
+            if await asyncio.to_thread(intake.store, self.engine, update_id=update.update_id, payload=update.to_json()):
+                new += 1
+        if updates:
+            self._wake.set()
+        return new
+
+    async def _process_loop(self) -> None:
+        while not self.stopping.is_set():
+            if not await self.process_pending():
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+
+    async def process_pending(self) -> int:
+        """Run handlers for every stored, unfinished update, in update order."""
+        done = 0
+        for row in await asyncio.to_thread(intake.pending, self.engine):
+            if self.stopping.is_set():
+                break
+            attempt = await asyncio.to_thread(intake.begin, self.engine, update_id=row.update_id)
+            if attempt > MAX_ATTEMPTS:
+                log.error("update %s failed %d times; giving up on it", row.update_id, attempt - 1)
+                await asyncio.to_thread(intake.finish, self.engine, update_id=row.update_id, status="failed")
+                continue
+            update = Update.de_json(_loads(row.payload), self.app.bot)
+            await self.app.process_update(update)
+            await asyncio.to_thread(intake.finish, self.engine, update_id=row.update_id)
+            done += 1
+        return done
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
+
+
+def _loads(payload: str) -> dict[str, Any]:
+    data = json.loads(payload)
+    assert isinstance(data, dict)
+    return data
+
+
+def _seconds(value: Any) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)

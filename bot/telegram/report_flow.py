@@ -1,0 +1,156 @@
+"""The report conversation as a state machine over the stored draft (survives restarts).
+
+Each function takes the user's input for the current step, updates the draft and returns what
+to show next. Telegram-specific sending stays in ``handlers/report.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+
+from bot.content.live import Snapshot
+from bot.core.language import UiLang, content_lang
+from bot.core.normalize import normalize
+from bot.core.tickets import CATEGORIES, CATEGORY_BY_ID, Category
+from bot.storage.ticket_tables import ReportDraft
+from bot.telegram.i18n import localize, t
+from bot.telegram.ticket_notify import queue_name
+
+MAX_DESCRIPTION = 3000
+MAX_ATTACHMENTS = 10
+AGREE_WORDS = {"同意", "agree", "yes", "ok", "好", "是", "继续", "continue"}
+
+
+@dataclass
+class Reply:
+    """One message to send: HTML text and an optional keyboard (inline or reply)."""
+
+    text: str
+    markup: Any = None
+
+
+@dataclass
+class StepResult:
+    replies: list[Reply] = field(default_factory=list)
+    submit: bool = False
+    cancel: bool = False
+
+
+def privacy(lang: UiLang) -> Reply:
+    return Reply(t("privacy", lang), InlineKeyboardMarkup([[
+        InlineKeyboardButton(t("agree", lang), callback_data="r:ok"),
+        InlineKeyboardButton(t("cancel_button", lang), callback_data="r:x"),
+    ]]))  # fmt: skip
+
+
+def ask_place(lang: UiLang) -> Reply:
+    return Reply(t("ask_place", lang))
+
+
+def ask_category(lang: UiLang) -> Reply:
+    cl = content_lang(lang)
+    rows = [[InlineKeyboardButton(localize(c.label.get(cl), lang), callback_data=f"r:c:{c.id}")] for c in CATEGORIES]
+    return Reply(t("ask_category", lang), InlineKeyboardMarkup(rows))
+
+
+def ask_contact(lang: UiLang) -> Reply:
+    keyboard = ReplyKeyboardMarkup([[KeyboardButton(t("share_phone", lang), request_contact=True)]],
+                                   one_time_keyboard=True, resize_keyboard=True)  # fmt: skip
+    return Reply(t("ask_contact", lang), keyboard)
+
+
+def choose_place(draft: ReportDraft, snapshot: Snapshot, text: str, lang: UiLang) -> StepResult:
+    matches = snapshot.gazetteer.lookup(text)
+    if len(matches) == 1 or (matches and matches[0].score >= 95 and _clear_winner(matches)):
+        place = matches[0].place
+        return set_place(draft, snapshot, place.name, place.queue, lang)
+    places = snapshot.federation.places
+    if matches:
+        rows = [[InlineKeyboardButton(f"{m.place.name} · {m.place.en or m.place.pinyin}",
+                                      callback_data=f"r:p:{places.index(m.place)}")] for m in matches]  # fmt: skip
+        return StepResult([Reply(t("place_choose", lang), InlineKeyboardMarkup(rows))])
+    root = snapshot.federation.root()
+    button = InlineKeyboardButton(t("place_province", lang), callback_data=f"r:q:{root.id}")
+    return StepResult([Reply(t("place_unknown", lang, text=text[:60]), InlineKeyboardMarkup([[button]]))])
+
+
+def _clear_winner(matches: list[Any]) -> bool:
+    return len(matches) == 1 or matches[0].score > matches[1].score or matches[0].place.queue == matches[1].place.queue
+
+
+def set_place(draft: ReportDraft, snapshot: Snapshot, place: str, queue_id: str, lang: UiLang) -> StepResult:
+    draft.place, draft.queue_id, draft.step = place, queue_id, "category"
+    name = queue_name(snapshot.federation, queue_id, lang)
+    return StepResult([Reply(t("place_ok", lang, place=place, queue=name)), ask_category(lang)])
+
+
+def category_from_text(text: str) -> Category | None:
+    norm = normalize(text)
+    if norm.isdigit() and 1 <= int(norm) <= len(CATEGORIES):
+        return CATEGORIES[int(norm) - 1]
+    for c in CATEGORIES:
+        labels = {normalize(c.label.zh), normalize(c.label.en), c.id}
+        if norm in labels or any(norm and (norm in label or label in norm) for label in labels if len(label) >= 2):
+            return c
+    return None
+
+
+def set_category(draft: ReportDraft, category_id: str, lang: UiLang) -> StepResult:
+    category = CATEGORY_BY_ID.get(category_id)
+    if category is None:
+        return StepResult([Reply(t("category_unknown", lang)), ask_category(lang)])
+    draft.category, draft.step = category.id, "description"
+    replies = [Reply(t("emergency", lang))] if category.emergency else []
+    return StepResult([*replies, Reply(t("ask_description", lang))])
+
+
+def add_attachment(draft: ReportDraft, kind: str, file_id: str) -> int:
+    items = json.loads(draft.attachments or "[]")
+    if len(items) < MAX_ATTACHMENTS:
+        items.append({"type": kind, "file_id": file_id})
+    draft.attachments = json.dumps(items)
+    return len(items)
+
+
+def set_description(draft: ReportDraft, snapshot: Snapshot, text: str, lang: UiLang) -> StepResult:
+    text = text.strip()
+    if len(text) > MAX_DESCRIPTION:
+        return StepResult([Reply(t("description_too_long", lang, limit=MAX_DESCRIPTION))])
+    draft.description = text if not draft.description else f"{draft.description}\n{text}"
+    result = snapshot.index.match(text)
+    ids = [result.match.id] if result.match else [s.id for s in result.suggestions]
+    entries = [snapshot.faq.by_id[i] for i in ids if i in snapshot.faq.by_id]
+    if not entries:
+        draft.step = "contact"
+        return StepResult([ask_contact(lang)])
+    draft.step = "faqcheck"
+    cl = content_lang(lang)
+    rows = [[InlineKeyboardButton(localize(e.title(cl), lang), callback_data=f"a:{e.id}")] for e in entries]
+    rows.append([InlineKeyboardButton(t("continue_report", lang), callback_data="r:go")])
+    return StepResult([Reply(t("faq_first", lang), InlineKeyboardMarkup(rows))])
+
+
+def summary(draft: ReportDraft, snapshot: Snapshot, lang: UiLang) -> Reply:
+    category = CATEGORY_BY_ID.get(draft.category or "")
+    cl = content_lang(lang)
+    text = t(
+        "summary", lang,
+        place=draft.place or "", queue=queue_name(snapshot.federation, draft.queue_id or "", lang),
+        category=localize(category.label.get(cl), lang) if category else "",
+        description=draft.description or "", attachments=len(json.loads(draft.attachments or "[]")),
+        contact=draft.contact or t("none", lang), identity=t("yes" if draft.share_identity else "no", lang),
+    )  # fmt: skip
+    markup = InlineKeyboardMarkup([
+        [InlineKeyboardButton(t("submit", lang), callback_data="r:s")],
+        [InlineKeyboardButton(t("toggle_identity", lang), callback_data="r:id"),
+         InlineKeyboardButton(t("cancel_button", lang), callback_data="r:x")],
+    ])  # fmt: skip
+    return Reply(text, markup)
+
+
+def is_agreement(text: str) -> bool:
+    return normalize(text) in AGREE_WORDS
