@@ -75,11 +75,8 @@ def build_application(
         await delivery_bot.shutdown()
 
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
-    services = Services(
-        settings=settings,
-        engine=engine or open_database(settings.database_url),
-        faq=live_faq or LiveFaq(settings.faq_dir),
-    )
+    live_faq = live_faq or LiveFaq(settings.faq_dir)  # content first: a broken FAQ creates no database
+    services = Services(settings=settings, engine=engine or open_database(settings.database_url), faq=live_faq)
     app.bot_data[SERVICES_KEY] = services
     deliverer = Deliverer(delivery_bot, services.engine)
     app.bot_data[DELIVERER_KEY] = deliverer

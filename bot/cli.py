@@ -10,12 +10,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.content.faq_loader import check_faq
 from bot.content.federations_loader import check_federation
 from bot.content.problems import ContentError, Problem
 from bot.core.language import UI_LANGS, as_ui_lang
 from bot.core.matcher import FaqIndex
+from bot.storage.db import DatabaseNotReady, DatabaseUnavailable
 
 log = logging.getLogger("qiaobot")
 
@@ -35,8 +38,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except ContentError as exc:
         _print_problems(exc.problems, sys.stderr)
-        print("qiaobot: the FAQ has errors (run `qiaobot faq check`); nothing was started", file=sys.stderr)
+        print("qiaobot: the files in FAQ_DIR have errors (run `qiaobot faq check`)", file=sys.stderr)
         return 1
+    except (DatabaseUnavailable, DatabaseNotReady) as exc:
+        print(f"qiaobot: {exc}", file=sys.stderr)
+        return 2
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        print(f"qiaobot: cannot use the database in DATABASE_URL: {reason}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
@@ -79,14 +89,9 @@ def _parser() -> argparse.ArgumentParser:
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     """Long polling on Telegram until interrupted."""
     from bot.app import ALLOWED_UPDATES, build_application
-    from bot.storage.db import DatabaseNotReady
 
     token = settings.require_token()
-    try:
-        app = build_application(settings, token=token)
-    except DatabaseNotReady as exc:
-        print(f"qiaobot: {exc}", file=sys.stderr)
-        return 2
+    app = build_application(settings, token=token)
     log.info(
         "starting long polling (API %s, database %s)",
         settings.telegram_api_url,

@@ -139,7 +139,7 @@ def test_faq_ask_on_a_broken_faq_exits_1(capsys: pytest.CaptureFixture[str], tmp
     code, out, err = run(capsys, "faq", "ask", "--faq-dir", str(directory), "护照")
     assert code == 1
     assert out == ""
-    assert where in err and "nothing was started" in err
+    assert where in err and "qiaobot faq check" in err
 
 
 # -- configuration -----------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def test_chat_in_english_start_buttons_question_and_menu(tmp_path: Path, db_url:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith("Local chat:")
-    assert html_to_text(t("start", "en", name="You")) in out
+    assert html_to_text(t("start", "en", name="friend")) in out
     assert "  [1] 简体中文\n  [2] 繁體中文\n  [3] English" in out
     # "1" pressed 简体中文, so from then on the bot answers in Simplified Chinese.
     assert t("language_set", "zh-Hans") in out

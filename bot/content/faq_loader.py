@@ -53,7 +53,10 @@ def check_faq(directory: Path) -> tuple[Faq | None, list[Problem]]:
     if not directory.is_dir():
         return None, [Problem(directory, 0, "the FAQ directory does not exist (check FAQ_DIR)")]
     problems: list[Problem] = []
+    before = len(problems)
     categories = _load_categories(directory / CATEGORIES_FILE, problems)
+    # If categories.yaml itself is broken, "unknown category" on every entry would bury its error.
+    category_ids = None if any(p.severity == "error" for p in problems[before:]) else {c.id for c in categories}
     files = entry_files(directory)
     if not files:
         problems.append(Problem(directory, 0, "no FAQ entry files (*.yaml) found"))
@@ -73,7 +76,7 @@ def check_faq(directory: Path) -> tuple[Faq | None, list[Problem]]:
             )
         elif isinstance(data, LineList):
             for i, item in enumerate(data):
-                entry = _entry(reader, item, data.line_of(i), {c.id for c in categories})
+                entry = _entry(reader, item, data.line_of(i), category_ids)
                 if entry is None:
                     continue
                 line = item.line
@@ -124,7 +127,7 @@ def _load_categories(path: Path, problems: list[Problem]) -> list[Category]:
     return out
 
 
-def _entry(reader: Reader, item: object, line: int, categories: set[str]) -> FaqEntry | None:
+def _entry(reader: Reader, item: object, line: int, categories: set[str] | None) -> FaqEntry | None:
     if not isinstance(item, LineDict):
         reader.error(line, f"an entry must be a mapping (id, category, questions, answer), got {describe(item)}")
         return None
@@ -139,7 +142,7 @@ def _entry(reader: Reader, item: object, line: int, categories: set[str]) -> Faq
         )
         ok = False
     category = reader.text(item, "category", where)
-    if category is not None and category not in categories:
+    if category is not None and categories is not None and category not in categories:
         reader.error(item.line_of("category"), f"{where}: unknown category {category!r} (see categories.yaml)")
         ok = False
     questions = reader.text_lists(item, "questions", where, required=True)

@@ -84,6 +84,10 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         reason = exc.problem or str(exc)
+        context = exc.context_mark
+        if context is not None and context.line + 1 != line:
+            # PyYAML often notices the problem far below its cause (an unclosed quote or bracket).
+            reason += f" ({exc.context or 'the block started'} at line {context.line + 1}: check it first)"
         return None, [Problem(path, line, f"YAML syntax error: {reason}")]
     except yaml.YAMLError as exc:
         return None, [Problem(path, 1, f"YAML error: {exc}")]

@@ -19,9 +19,9 @@ from rapidfuzz import fuzz
 from bot.core.faq import CONTENT_LANGS, FaqEntry
 from bot.core.normalize import features, normalize, words
 
-CONFIDENT = 46
-SUGGEST = 31
-AMBIGUOUS_MARGIN = 5
+CONFIDENT = 50
+SUGGEST = 34
+AMBIGUOUS_MARGIN = 12
 MAX_SUGGESTIONS = 3
 _CANDIDATES = 24
 # Features in more than this share of phrasings (or 64, for small FAQs) are too common to gather
@@ -29,16 +29,22 @@ _CANDIDATES = 24
 _COMMON_DF = 0.005
 _KEYWORD_BONUS = 12.0
 ANSWER_WEIGHT = 0.5
-W_PHRASING = 0.45
+W_PHRASING = 0.6
 W_COVERAGE = 0.45
 W_FUZZ = 0.1
 MIN_INFORMATION = 0.8
+MIN_COVERED = 0.7
+SUGGEST_ALONE = 25
+DOMINANCE = 1.6
 
 
 @dataclass(frozen=True, slots=True)
 class Scored:
     id: str
     score: int
+    # Share of the query's information found in the entry's closest phrasing (0–1): a confident
+    # answer needs most of what was asked to be in one way of asking it, not one shared word.
+    covered: float = field(default=1.0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,16 +138,7 @@ class FaqIndex:
 
     def match(self, query: str) -> MatchResult:
         """Score a user's text against the FAQ and decide the band."""
-        ranked = self.rank(query)
-        display = query.strip()
-        if not ranked or ranked[0].score < SUGGEST:
-            return MatchResult(display, None)
-        top = ranked[0]
-        runner_up = ranked[1].score if len(ranked) > 1 else 0
-        if top.score >= CONFIDENT and top.score - runner_up >= AMBIGUOUS_MARGIN:
-            return MatchResult(display, top)
-        suggestions = tuple(s for s in ranked[:MAX_SUGGESTIONS] if s.score >= SUGGEST)
-        return MatchResult(display, None, suggestions)
+        return decide(query.strip(), self.rank(query))
 
     def rank(self, query: str, *, limit: int = 5) -> list[Scored]:
         """Entries ranked by score (best first), at most ``limit``, with scores 0–100.
@@ -163,20 +160,24 @@ class FaqIndex:
         if not acc and not coverage:
             return []
         content = " ".join(words(norm))
-        best: dict[int, tuple[float, float]] = {}
+        best: dict[int, tuple[float, float, int]] = {}
         for doc_id, _ in heapq.nlargest(_CANDIDATES, acc.items(), key=lambda kv: kv[1]):
             doc = self.docs[doc_id]
             cos = sum(qw * doc.vector.get(f, 0.0) for f, qw in qvec.items())
-            if cos > best.get(doc.entry, (0.0, 0.0))[0]:
+            if cos > best.get(doc.entry, (0.0, 0.0, -1))[0]:
                 ratio = fuzz.WRatio(content, doc.content) / 100.0 if content and doc.content else 0.0
-                best[doc.entry] = (cos, ratio)
+                best[doc.entry] = (cos, ratio, doc_id)
         entries = set(best) | {e for e, _ in heapq.nlargest(_CANDIDATES, coverage.items(), key=lambda kv: kv[1])}
+        total = sum(raw.values()) or 1.0
         scored = []
         for e in entries:
-            cos, ratio = best.get(e, (0.0, 0.0))
+            cos, ratio, doc_id = best.get(e, (0.0, 0.0, -1))
             cov = coverage.get(e, 0.0)
             score = 100.0 * (W_PHRASING * cos + W_COVERAGE * cov + W_FUZZ * ratio * min(1.0, 2 * cov))
-            scored.append(Scored(self.entry_ids[e], round(min(100.0, score + self._keyword_bonus(e, norm)))))
+            score = round(min(100.0, score + self._keyword_bonus(e, norm)))
+            vector = self.docs[doc_id].vector if doc_id >= 0 else {}
+            covered = sum(w for f, w in raw.items() if f in vector) / total
+            scored.append(Scored(self.entry_ids[e], score, covered))
         scored.sort(key=lambda s: -s.score)
         return scored[:limit]
 
@@ -201,6 +202,26 @@ class FaqIndex:
     def _keyword_bonus(self, entry: int, norm: str) -> float:
         hits = sum(1 for kw in self.keywords[entry] if _contains(norm, kw))
         return _KEYWORD_BONUS * min(hits, 2) / 2
+
+
+def decide(query: str, ranked: list[Scored]) -> MatchResult:
+    """The three bands.
+
+    - answered: a high score, clearly ahead of the next entry, and most of the question found in
+      one phrasing of the entry;
+    - suggested: entries scoring well enough, or one entry far ahead of all others;
+    - unanswered: nothing relevant enough.
+    """
+    if not ranked:
+        return MatchResult(query, None)
+    top = ranked[0]
+    runner_up = ranked[1].score if len(ranked) > 1 else 0
+    if top.score >= CONFIDENT and top.score - runner_up >= AMBIGUOUS_MARGIN and top.covered >= MIN_COVERED:
+        return MatchResult(query, top)
+    suggestions = [s for s in ranked[:MAX_SUGGESTIONS] if s.score >= SUGGEST]
+    if not suggestions and top.score >= SUGGEST_ALONE and top.score >= DOMINANCE * max(runner_up, 1):
+        suggestions = [top]
+    return MatchResult(query, None, tuple(suggestions))
 
 
 def _contains(text: str, keyword: str) -> bool:

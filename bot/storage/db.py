@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -30,9 +31,30 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+class DatabaseUnavailable(Exception):
+    """DATABASE_URL cannot be used; the message says why, without a traceback."""
+
+
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with SQLite set up for a bot: WAL, foreign keys, a busy timeout."""
     url = normalize_url(url)
+    try:
+        return _create(url, **kwargs)
+    except (ArgumentError, NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise DatabaseUnavailable(
+            f"DATABASE_URL {_safe(url)!r} is not a usable database URL ({exc}); "
+            "use e.g. sqlite:///qiaobot.db or postgresql://user:password@host/dbname"
+        ) from None
+
+
+def _create(url: str, **kwargs: Any) -> Engine:
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -98,11 +120,17 @@ def open_database(url: str) -> Engine:
     schema changes through ``qiaobot db upgrade``, run deliberately by the operator.
     """
     engine = create_db_engine(url)
-    if is_sqlite(str(engine.url)):
-        upgrade(engine)
-    elif not is_up_to_date(engine):
+    try:
+        if is_sqlite(str(engine.url)):
+            upgrade(engine)
+            return engine
+        up_to_date = is_up_to_date(engine)
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise DatabaseUnavailable(f"cannot open the database {_safe(url)} (DATABASE_URL): {reason}") from None
+    if not up_to_date:
         raise DatabaseNotReady(
-            f"the database schema is at {current_revision(engine) or 'nothing'}, the code needs "
-            f"{head_revision()}: run `qiaobot db upgrade` first"
+            f"the database schema is at {current_revision(engine) or 'no revision (an empty database)'}, "
+            f"the code needs {head_revision()}: run `qiaobot db upgrade` first"
         )
     return engine

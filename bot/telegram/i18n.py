@@ -95,6 +95,18 @@ CATALOG: dict[str, dict[str, str]] = {
             "hotline +86-10-12308."
         ),
     },
+    "smalltalk_greeting": {
+        "zh": "您好！请直接输入您的问题，例如“护照过期了怎么办”；也可以用 /faq 浏览常见问题，或用 /report 反映困难。",
+        "en": (
+            "Hello! Type your question, for example “my passport has expired”; or browse with /faq, or report a "
+            "difficulty with /report."
+        ),
+    },
+    "smalltalk_thanks": {
+        "zh": "不客气！还有其他问题，随时可以问我。",
+        "en": "You're welcome! Ask me anything else at any time.",
+    },
+    "smalltalk_bye": {"zh": "再见，祝您一切顺利！", "en": "Goodbye, and all the best!"},
     "browse_button": {"zh": "📚 浏览常见问题", "en": "📚 Browse questions"},
     "helpful": {"zh": "👍 有帮助", "en": "👍 Helpful"},
     "not_helpful": {"zh": "👎 没有帮助", "en": "👎 Not helpful"},

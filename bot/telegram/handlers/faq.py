@@ -7,6 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot.core.faq import FaqEntry
 from bot.core.language import UiLang, content_lang, parse
+from bot.core.smalltalk import classify
 from bot.storage import repo
 from bot.telegram import keyboards
 from bot.telegram.context import services, user_lang
@@ -21,6 +22,10 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context)
     lang = user_lang(update, context, message.text)
+    chat = classify(message.text)
+    if chat is not None:
+        await message.reply_text(t(f"smalltalk_{chat}", lang), reply_markup=keyboards.browse(lang))
+        return
     snapshot = svc.faq.current
     result = snapshot.index.match(message.text)
     user_id = update.effective_user.id if update.effective_user else None

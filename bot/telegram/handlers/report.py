@@ -72,6 +72,8 @@ def _step(draft: ReportDraft, message: Message, snapshot: Snapshot, lang: UiLang
         return StepResult([Reply(t("type_text_please", lang))])
     if draft.step == "faqcheck":
         _attach(draft, message)
+        if text:  # more words about the difficulty: keep them
+            draft.description = f"{draft.description}\n{text}" if draft.description else text
         draft.step = "contact"
         return StepResult([flow.ask_contact(lang)])
     if draft.step == "contact":
