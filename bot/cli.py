@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
@@ -18,6 +19,7 @@ from bot.content.federations_loader import check_federation
 from bot.content.problems import ContentError, Problem
 from bot.core.language import UI_LANGS, as_ui_lang
 from bot.core.matcher import FaqIndex
+from bot.core.tickets import Status
 from bot.storage.db import DatabaseNotReady, DatabaseUnavailable
 
 log = logging.getLogger("qiaobot")
@@ -79,6 +81,17 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("query", nargs="*", help="questions; none: read lines from standard input")
     ask.set_defaults(handler=cmd_faq_ask)
 
+    tickets = sub.add_parser("tickets", help="difficulty reports (for admins)")
+    tickets_sub = tickets.add_subparsers(dest="tickets_command", metavar="SUBCOMMAND")
+    tl = tickets_sub.add_parser("list", help="list tickets")
+    tl.add_argument("--queue", help="only this queue (e.g. chaling)")
+    tl.add_argument("--status", choices=[s.value for s in Status], help="only this status")
+    tl.add_argument("--json", action="store_true", help="a JSON list of objects")
+    tl.set_defaults(handler=cmd_tickets_list)
+    ts = tickets_sub.add_parser("show", help="one ticket with its thread and history")
+    ts.add_argument("id", type=int)
+    ts.set_defaults(handler=cmd_tickets_show)
+
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", metavar="SUBCOMMAND")
     db_sub.add_parser("upgrade", help="apply migrations up to the latest").set_defaults(handler=cmd_db_upgrade)
@@ -97,8 +110,33 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         settings.telegram_api_url,
         _safe_url(settings.database_url),
     )
-    app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+    asyncio.run(run_durably(app, ALLOWED_UPDATES))
     return 0
+
+
+async def run_durably(app: Any, allowed_updates: list[str]) -> None:
+    """Start the application, poll durably until SIGINT/SIGTERM, then stop cleanly.
+
+    (Not ``Application.run_polling``: its updater confirms updates before handlers run.)
+    """
+    import signal
+
+    from bot.telegram.polling import DurablePoller
+
+    poller = DurablePoller(app, allowed_updates=allowed_updates)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, poller.stop)
+    async with app:
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        try:
+            await poller.run()
+        finally:
+            await app.stop()
+    if app.post_shutdown:
+        await app.post_shutdown(app)
 
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
@@ -146,6 +184,51 @@ def cmd_faq_ask(settings: Settings, args: argparse.Namespace) -> int:
         else:
             print(f"{query}\n  ✗ no answer")
     return 0
+
+
+def cmd_tickets_list(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.storage import tickets
+    from bot.storage.db import open_database
+
+    rows = tickets.listing(open_database(settings.database_url), queue_id=args.queue, status=args.status)
+    if args.json:
+        print(json.dumps([_ticket_json(t) for t in rows], ensure_ascii=False, indent=1))
+        return 0
+    if not rows:
+        print("no tickets")
+    for t in rows:
+        print(f"#{t.id:<5} {t.status:<9} {t.queue_id:<12} {t.category:<10} {t.created_at:%Y-%m-%d %H:%M}  "
+              f"{t.place}  {t.description[:50]!r}")  # fmt: skip
+    return 0
+
+
+def cmd_tickets_show(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.storage import tickets
+    from bot.storage.db import open_database
+
+    engine = open_database(settings.database_url)
+    ticket = tickets.get(engine, ticket_id=args.id)
+    if ticket is None:
+        print(f"qiaobot: no ticket #{args.id}", file=sys.stderr)
+        return 1
+    print(json.dumps(_ticket_json(ticket), ensure_ascii=False, indent=1))
+    print("\nthread:")
+    for m in tickets.thread(engine, ticket_id=args.id):
+        print(f"  {m.created_at:%Y-%m-%d %H:%M} {m.direction:<4} {m.author_name or '-'}: {m.text}")
+    print("\nhistory:")
+    for e in tickets.history(engine, ticket_id=args.id):
+        print(f"  {e.created_at:%Y-%m-%d %H:%M} {e.action:<13} by {e.actor_id or 'system'} {e.detail or ''}")
+    return 0
+
+
+def _ticket_json(t: Any) -> dict[str, Any]:
+    return {
+        "id": t.id, "queue": t.queue_id, "status": t.status, "category": t.category,
+        "created_at": t.created_at.isoformat(), "updated_at": t.updated_at.isoformat(), "place": t.place,
+        "description": t.description, "contact": t.contact, "language": t.language, "user_id": t.user_id,
+        "user_name": t.user_name if t.share_identity else None, "claimed_by": t.claimed_by_name,
+        "rating": t.rating, "escalate_at": t.escalate_at.isoformat() if t.escalate_at else None,
+    }  # fmt: skip
 
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:

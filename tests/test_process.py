@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.telegram.render import utf16_len
 from bot.telegram.standin import StandIn, serve
-from tests.conftest import FAQ_DIR
+from tests.processes import start_bot, stop, wait_for
 
 HOSTILE = {
     "id": 2**40 + 5,
@@ -31,7 +27,7 @@ HOSTILE = {
 @dataclass
 class Running:
     standin: StandIn
-    proc: subprocess.Popen[str]
+    proc: subprocess.Popen[bytes]
     port: int
 
 
@@ -39,37 +35,12 @@ class Running:
 def running(tmp_path: Path) -> Iterator[Running]:
     server, standin = serve()
     port = server.server_address[1]
-    env = {
-        **os.environ,
-        "BOT_TOKEN": "123456:TEST-TOKEN",
-        "TELEGRAM_API_URL": f"http://127.0.0.1:{port}/bot",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-        "FAQ_DIR": str(FAQ_DIR),
-        "LOG_LEVEL": "INFO",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    proc = start_bot(tmp_path, port)
     try:
         yield Running(standin, proc, port)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         server.shutdown()
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def replies(standin: StandIn, chat_id: int) -> list[str]:

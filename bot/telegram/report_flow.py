@@ -23,6 +23,7 @@ from bot.telegram.ticket_notify import queue_name
 MAX_DESCRIPTION = 3000
 MAX_ATTACHMENTS = 10
 AGREE_WORDS = {"同意", "agree", "yes", "ok", "好", "是", "继续", "continue"}
+SUBMIT_WORDS = {"提交", "确认", "确认提交", "submit", "send", "confirm", "yes", "ok"}
 
 
 @dataclass
@@ -154,3 +155,7 @@ def summary(draft: ReportDraft, snapshot: Snapshot, lang: UiLang) -> Reply:
 
 def is_agreement(text: str) -> bool:
     return normalize(text) in AGREE_WORDS
+
+
+def is_submission(text: str) -> bool:
+    return normalize(text) in SUBMIT_WORDS

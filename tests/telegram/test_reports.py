@@ -206,3 +206,20 @@ async def test_history_is_append_only_and_complete(bot: BotHarness) -> None:
     with Session(bot.engine) as s:
         events = s.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)).all()
     assert [(e.action, e.actor_id) for e in events] == [("filed", MEI["id"]), ("note", CHALING_STAFF["id"])]
+
+
+async def test_every_step_accepts_typed_answers(bot: BotHarness) -> None:
+    await setup_groups(bot)
+    user = make_user(4646, language_code="zh-hans")
+    await bot.send(user, "/report")
+    await bot.send(user, "同意")
+    await bot.send(user, "醴陵")
+    await bot.send(user, "房产")  # a category typed by (part of) its label
+    sent = await bot.send(user, "老家的房子被邻居占了，村里不管")
+    if any("r:go" in str(s.get("reply_markup")) for s in sent):
+        await bot.send(user, "补充：已经找过村委会")  # typed at the FAQ check: kept, and the report goes on
+    await bot.send(user, "微信 mei_2024")
+    await bot.send(user, "提交")
+    [ticket] = tickets.for_user(bot.engine, user_id=4646)
+    assert (ticket.queue_id, ticket.category, ticket.contact) == ("liling", "property", "微信 mei_2024")
+    assert "邻居" in ticket.description

@@ -45,6 +45,9 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     lang: UiLang = parse(draft.language) or "zh-Hans"
     result = _step(draft, message, svc.faq.current, lang, svc)
+    if result.submit:
+        await submit(update, context, draft)
+        raise ApplicationHandlerStop
     drafts.save_draft(svc.engine, draft=draft)
     await _send(message, result.replies)
     raise ApplicationHandlerStop
@@ -82,6 +85,8 @@ def _step(draft: ReportDraft, message: Message, snapshot: Snapshot, lang: UiLang
             draft.contact = contact[:128]
         draft.step = "confirm"
         return StepResult([Reply("👌", ReplyKeyboardRemove()), flow.summary(draft, snapshot, lang)])
+    if flow.is_submission(text):
+        return StepResult(submit=True)
     return StepResult([flow.summary(draft, snapshot, lang)])
 
 
