@@ -33,7 +33,8 @@ from bot.telegram.handlers import admin, errors, faq, mytickets, report, staff, 
 from bot.telegram.ratelimit import RetryingRateLimiter
 
 # Updates the bot asks Telegram for; always passed explicitly (an empty list would mean "all but some").
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+# Edits are not asked for: an edited /reply or /resolve must not act twice.
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 DELIVERER_KEY = "deliverer"
 
 
@@ -89,6 +90,9 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     user_input = private & ~filters.COMMAND & (filters.TEXT | filters.PHOTO | filters.Document.ALL | filters.CONTACT)
+    # Edits never act again (an edited /reply or /resolve must not run twice); Telegram is not even
+    # asked for them (ALLOWED_UPDATES), this guards against a replayed or hand-made one.
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED, start.ignore), -10)
     # Earlier groups first: a staff reply to a ticket post, a report being written, then a
     # message for a ticket that waits for its author; everything else is a question.
     app.add_handler(MessageHandler(groups & filters.REPLY & filters.TEXT & ~filters.COMMAND, staff.on_reply), -3)

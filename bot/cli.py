@@ -168,9 +168,10 @@ def cmd_faq_ask(settings: Settings, args: argparse.Namespace) -> int:
 
     loaded = load_faq(settings.faq_dir)
     index = FaqIndex.build(loaded.faq.entries)
+    from_stdin = not args.query
     queries = args.query or (line.rstrip("\n") for line in sys.stdin)
     for query in queries:
-        if not query.strip():
+        if from_stdin and not query.strip():
             continue
         result = index.match(query)
         if args.json:

@@ -38,7 +38,10 @@ class Settings(BaseSettings):
             bad = [p for p in parts if not p.lstrip("-").isdigit()]
             if bad:
                 raise ValueError(f"ADMIN_IDS must be numeric Telegram user ids separated by commas; not ids: {bad}")
-            return frozenset(int(p) for p in parts)
+            ids = frozenset(int(p) for p in parts)
+            if any(i <= 0 for i in ids):
+                raise ValueError("ADMIN_IDS must be positive Telegram user ids (a user's id, not a group's)")
+            return ids
         return value
 
     @field_validator("database_url")

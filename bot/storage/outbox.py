@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -60,11 +60,21 @@ def enqueue(
         return False
 
 
-def due(engine: Engine, *, now: datetime, limit: int = 50) -> Sequence[OutboxMessage]:
+def due(engine: Engine, *, now: datetime, limit: int = 200) -> Sequence[OutboxMessage]:
+    """The oldest pending message of each chat, if it is due: one per chat and round.
+
+    Taking only each chat's head keeps a chat's messages in order (a later one never overtakes one
+    waiting for its retry) and lets one busy group never hold up the other chats.
+    """
     with session_scope(engine) as s:
+        heads = (
+            select(func.min(OutboxMessage.id))
+            .where(OutboxMessage.status == "pending")
+            .group_by(col(OutboxMessage.chat_id))
+        )
         stmt = (
             select(OutboxMessage)
-            .where(OutboxMessage.status == "pending", col(OutboxMessage.next_attempt_at) <= now)
+            .where(col(OutboxMessage.id).in_(heads), col(OutboxMessage.next_attempt_at) <= now)
             .order_by(col(OutboxMessage.id))
             .limit(limit)
         )

@@ -60,19 +60,28 @@ class Deliverer:
     engine: Engine
     pacer: Pacer = field(default_factory=Pacer)
 
-    async def deliver_due(self, now: datetime | None = None) -> int:
-        """Send what is due now; returns how many were sent."""
+    async def deliver_due(self, now: datetime | None = None, *, max_rounds: int = 100) -> int:
+        """Send what is due now, each chat's messages in order; returns how many were sent.
+
+        Each round sends the head of every chat's queue; a chat that failed or must wait for the
+        pacer sits out the remaining rounds of this call.
+        """
         now = now or utcnow()
         sent = 0
-        busy: set[int] = set()
-        for row in outbox.due(self.engine, now=now):
-            if row.chat_id in busy or not self.pacer.ready(row.chat_id):
-                busy.add(row.chat_id)  # keep each chat's messages in order
-                continue
-            if await self._send(row, now):
-                sent += 1
-            else:
-                busy.add(row.chat_id)
+        resting: set[int] = set()
+        for _ in range(max_rounds):
+            sent_this_round = 0
+            for row in outbox.due(self.engine, now=now):
+                if row.chat_id in resting or not self.pacer.ready(row.chat_id):
+                    resting.add(row.chat_id)
+                    continue
+                if await self._send(row, now):
+                    sent_this_round += 1
+                else:
+                    resting.add(row.chat_id)
+            sent += sent_this_round
+            if not sent_this_round:
+                break
         return sent
 
     async def _call(self, row: OutboxMessage) -> Message:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import ReplyKeyboardRemove, Update
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.core.language import parse
 from bot.storage import repo
@@ -58,6 +58,11 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = user_lang(update, context)
         key = "report_cancelled" if report.cancel_draft(update, context) else "nothing_to_cancel"
         await update.effective_message.reply_text(t(key, lang), reply_markup=ReplyKeyboardRemove())
+
+
+async def ignore(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Swallow an update (edits): no handler after this one runs."""
+    raise ApplicationHandlerStop
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
