@@ -29,7 +29,7 @@ from bot.telegram import keyboards as kb
 from bot.telegram.commands import register_menu
 from bot.telegram.context import SERVICES_KEY
 from bot.telegram.delivery import Deliverer
-from bot.telegram.handlers import admin, errors, faq, mytickets, report, staff, start
+from bot.telegram.handlers import admin, directory, errors, faq, mytickets, report, staff, start
 from bot.telegram.ratelimit import RetryingRateLimiter
 
 # Updates the bot asks Telegram for; always passed explicitly (an empty list would mean "all but some").
@@ -95,9 +95,17 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, start.ignore), -10)
     # Earlier groups first: a staff reply to a ticket post, a report being written, then a
     # message for a ticket that waits for its author; everything else is a question.
-    app.add_handler(MessageHandler(groups & filters.REPLY & filters.TEXT & ~filters.COMMAND, staff.on_reply), -3)
-    app.add_handler(MessageHandler(user_input, report.on_message), -2)
-    app.add_handler(MessageHandler(user_input, mytickets.on_thread_message), -1)
+    app.add_handler(MessageHandler(groups & filters.REPLY & filters.TEXT & ~filters.COMMAND, staff.on_reply), -6)
+    app.add_handler(MessageHandler(user_input, directory.on_form_message), -5)
+    app.add_handler(MessageHandler(user_input, report.on_message), -4)
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, directory.on_place_text), -3)
+    app.add_handler(MessageHandler(user_input, mytickets.on_thread_message), -2)
+    app.add_handler(CommandHandler("find", directory.find, filters=private))
+    app.add_handler(MessageHandler(private & filters.LOCATION, directory.on_location))
+    app.add_handler(CallbackQueryHandler(directory.on_details, pattern=r"^d:"))
+    app.add_handler(CallbackQueryHandler(directory.on_join, pattern=r"^j:"))
+    app.add_handler(CallbackQueryHandler(directory.on_consent, pattern=r"^jc:"))
+    app.add_handler(CallbackQueryHandler(directory.on_decision, pattern=r"^jr:"))
     app.add_handler(CommandHandler("skip", report.skip, filters=private))
     app.add_handler(CommandHandler("mytickets", mytickets.my_tickets, filters=private))
     app.add_handler(CommandHandler("bind", staff.bind))

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 
 from bot.config import ConfigError, Settings, configure_logging, load_settings
+from bot.content.associations_loader import check_directory
 from bot.content.faq_loader import check_faq
 from bot.content.federations_loader import check_federation
 from bot.content.problems import ContentError, Problem
@@ -92,6 +93,13 @@ def _parser() -> argparse.ArgumentParser:
     ts.add_argument("id", type=int)
     ts.set_defaults(handler=cmd_tickets_show)
 
+    directory = sub.add_parser("directory", help="the association directory")
+    directory_sub = directory.add_subparsers(dest="directory_command", metavar="SUBCOMMAND")
+    stale = directory_sub.add_parser("stale", help="associations not verified for a while")
+    stale.add_argument("--months", type=int, default=12, help="older than this many months (default 12)")
+    stale.add_argument("--faq-dir", type=Path, help="FAQ directory (default: FAQ_DIR or ./faq)")
+    stale.set_defaults(handler=cmd_directory_stale)
+
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", metavar="SUBCOMMAND")
     db_sub.add_parser("upgrade", help="apply migrations up to the latest").set_defaults(handler=cmd_db_upgrade)
@@ -148,17 +156,19 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_faq_check(settings: Settings, _args: argparse.Namespace) -> int:
     faq, problems = check_faq(settings.faq_dir)
     federation, fed_problems = check_federation(settings.faq_dir)
-    problems = sorted([*problems, *fed_problems], key=lambda p: (str(p.path), p.line))
+    directory, dir_problems = check_directory(settings.faq_dir)
+    problems = sorted([*problems, *fed_problems, *dir_problems], key=lambda p: (str(p.path), p.line))
     _print_problems(problems, sys.stdout)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
-    if errors or faq is None or federation is None:
+    if errors or faq is None or federation is None or directory is None:
         print(f"{errors} error(s), {warnings} warning(s) in {settings.faq_dir}: not valid")
         return 1
     print(
         f"OK: {len(faq.entries)} entries in {len(faq.categories)} categories, "
         f"{sum(len(q) for e in faq.entries for q in e.questions.values())} phrasings; "
-        f"{len(federation.queues)} queues, {len(federation.places)} places; {warnings} warning(s)"
+        f"{len(federation.queues)} queues, {len(federation.places)} places; "
+        f"{len(directory.associations)} associations in {len(directory.countries)} countries; {warnings} warning(s)"
     )
     return 0
 
@@ -230,6 +240,25 @@ def _ticket_json(t: Any) -> dict[str, Any]:
         "user_name": t.user_name if t.share_identity else None, "claimed_by": t.claimed_by_name,
         "rating": t.rating, "escalate_at": t.escalate_at.isoformat() if t.escalate_at else None,
     }  # fmt: skip
+
+
+def cmd_directory_stale(settings: Settings, args: argparse.Namespace) -> int:
+    """Entries whose last_verified is older than --months: the list to re-check with each association."""
+    from datetime import date
+
+    from bot.content.live import LiveFaq
+
+    if args.months < 0:
+        print("qiaobot: --months must be 0 or more", file=sys.stderr)
+        return 2
+    today = date.today()
+    months = today.year * 12 + today.month - 1 - args.months
+    cutoff = date(months // 12, months % 12 + 1, min(today.day, 28))
+    rows = LiveFaq(settings.faq_dir).current.directory.stale(older_than=cutoff)
+    for a in rows:
+        print(f"{a.last_verified.isoformat()}  {a.id:<28} {a.country}  {a.city.en:<16} {a.name.en}")
+    print(f"{len(rows)} association(s) last verified before {cutoff.isoformat()}")
+    return 0
 
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:

@@ -112,7 +112,7 @@ def _places(reader: Reader, raw: object, queue_ids: set[str]) -> list[Place]:
         if queue and queue not in queue_ids:
             reader.error(item.line_of("queue"), f"place {name!r}: unknown queue {queue!r}")
             continue
-        lists = {key: _texts(reader, item, key, name) for key in ("aliases", "former")}
+        lists = {key: reader.texts(item, key, f"place {name!r}") for key in ("aliases", "former")}
         short = item.get("short", True)
         if not isinstance(short, bool):
             reader.error(item.line_of("short"), f"place {name!r}: short must be true or false")
@@ -134,11 +134,3 @@ def _places(reader: Reader, raw: object, queue_ids: set[str]) -> list[Place]:
                 reader.warn(item.line, f"place {name!r}: {key!r} also names {other!r} (line {line}); the first wins")
         out.append(place)
     return out
-
-
-def _texts(reader: Reader, item: LineDict, key: str, name: str | None) -> tuple[str, ...]:
-    value = item.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        reader.error(item.line_of(key), f"place {name!r}: {key} must be a list of names")
-        return ()
-    return tuple(v.strip() for v in value)

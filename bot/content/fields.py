@@ -60,6 +60,14 @@ class Reader:
             return None
         return value.strip()
 
+    def texts(self, node: LineDict, key: str, where: str) -> tuple[str, ...]:
+        """An optional list of non-empty texts (empty when absent)."""
+        value = node.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.error(node.line_of(key), f"{where}: {key} must be a list of texts")
+            return ()
+        return tuple(v.strip() for v in value)
+
     def mapping(self, node: LineDict, key: str, where: str) -> LineDict | None:
         value = node.get(key)
         if key not in node:

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.content.associations_loader import check_directory
 from bot.content.faq_loader import load_faq
 from bot.content.federations_loader import check_federation
 from bot.content.problems import ContentError, Problem
+from bot.core.directory import Directory
 from bot.core.faq import Faq
 from bot.core.federation import Federation
 from bot.core.gazetteer import Gazetteer
@@ -25,6 +27,7 @@ class Snapshot:
     index: FaqIndex
     federation: Federation
     gazetteer: Gazetteer
+    directory: Directory
     loaded_at: datetime
     warnings: tuple[Problem, ...]
 
@@ -59,14 +62,17 @@ class LiveFaq:
             problems.extend(exc.problems)
             loaded = None
         federation, fed_problems = check_federation(self.directory)
-        problems.extend(fed_problems)
-        if loaded is None or federation is None or any(p.severity == "error" for p in problems):
+        directory, dir_problems = check_directory(self.directory)
+        problems.extend([*fed_problems, *dir_problems])
+        if loaded is None or federation is None or directory is None or any(p.severity == "error" for p in problems):
             raise ContentError(problems)
-        warnings = [*loaded.warnings, *fed_problems]
+        warnings = [*loaded.warnings, *fed_problems, *dir_problems]
         for problem in warnings:
             log.info("content: %s", problem)
         index = FaqIndex.build(loaded.faq.entries)
-        return Snapshot(loaded.faq, index, federation, Gazetteer(federation), datetime.now(UTC), tuple(warnings))
+        return Snapshot(
+            loaded.faq, index, federation, Gazetteer(federation), directory, datetime.now(UTC), tuple(warnings)
+        )
 
 
 __all__ = ["ContentError", "LiveFaq", "Snapshot"]

@@ -2,9 +2,17 @@
 
 from bot.storage.delivery_tables import IntakeUpdate, OutboxMessage
 from bot.storage.models import Question, User
-from bot.storage.ticket_tables import Binding, ReportDraft, StaffPost, Ticket, TicketEvent, TicketMessage
+from bot.storage.ticket_tables import (
+    Binding,
+    JoinRequest,
+    ReportDraft,
+    StaffPost,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
 
 __all__ = [
-    "Binding", "IntakeUpdate", "OutboxMessage", "Question", "ReportDraft", "StaffPost", "Ticket", "TicketEvent",
-    "TicketMessage", "User",
+    "Binding", "IntakeUpdate", "JoinRequest", "OutboxMessage", "Question", "ReportDraft", "StaffPost", "Ticket",
+    "TicketEvent", "TicketMessage", "User",
 ]  # fmt: skip

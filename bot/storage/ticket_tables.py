@@ -115,3 +115,23 @@ class Binding(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
     bound_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     bound_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class JoinRequest(SQLModel, table=True):
+    """A request to join an association, with the applicant's explicit consent to share it."""
+
+    __tablename__ = "join_requests"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    nonce: str = Field(max_length=64, unique=True)
+    association_id: str = Field(max_length=64, index=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    language: str = Field(max_length=8)
+    name: str = Field(default="", max_length=128)
+    contact: str = Field(default="", max_length=128)
+    about: str = Field(default="", max_length=500)
+    status: str = Field(default="draft", max_length=16)  # draft | pending | approved | declined
+    decided_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    decided_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

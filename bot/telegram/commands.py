@@ -12,7 +12,7 @@ from bot.core.language import UiLang
 from bot.telegram.i18n import t
 
 log = logging.getLogger(__name__)
-MENU = ("start", "faq", "report", "mytickets", "language", "help", "cancel")
+MENU = ("start", "faq", "find", "report", "mytickets", "language", "help", "cancel")
 
 
 def menu(lang: UiLang) -> list[BotCommand]:

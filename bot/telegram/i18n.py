@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.core.language import UiLang
 from bot.core.script import to_traditional
+from bot.telegram.i18n_directory import DIRECTORY_TEXTS
 from bot.telegram.i18n_reports import REPORT_TEXTS
 from bot.telegram.i18n_staff import STAFF_TEXTS
 
@@ -163,6 +164,7 @@ CATALOG: dict[str, dict[str, str]] = {
 
 CATALOG.update(REPORT_TEXTS)
 CATALOG.update(STAFF_TEXTS)
+CATALOG.update(DIRECTORY_TEXTS)
 
 
 def t(key: str, lang: UiLang, /, **values: Any) -> str:

@@ -16,7 +16,7 @@ from bot.core.tickets import (
     after_user_message,
     escalation_deadline,
 )
-from bot.storage import tickets
+from bot.storage import joins, tickets
 from bot.storage.models import utcnow
 from bot.telegram import ticket_notify as notify
 from bot.telegram.context import services, user_lang
@@ -33,15 +33,24 @@ async def my_tickets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     lang = user_lang(update, context)
     svc = services(context)
     rows = tickets.for_user(svc.engine, user_id=user.id)
-    if not rows:
+    requests = joins.for_user(svc.engine, user_id=user.id)
+    if not rows and not requests:
         await message.reply_text(t("my_tickets_none", lang))
         return
     cl = content_lang(lang)
-    lines = [t("my_tickets", lang)]
+    lines = [t("my_tickets", lang)] if rows else []
     for row in rows[:30]:
         status = localize(STATUS_LABELS[Status(row.status)].get(cl), lang)
         queue = notify.queue_name(svc.faq.current.federation, row.queue_id, lang)
         lines.append(f"#{row.id} · {html.escape(status)} · {html.escape(queue)} · {row.created_at:%Y-%m-%d}")
+    if requests:
+        lines += ["", t("my_joins", lang)] if lines else [t("my_joins", lang)]
+    directory = svc.faq.current.directory
+    for request in requests[:30]:
+        association = directory.by_id.get(request.association_id)
+        name = localize(association.name.get(cl), lang) if association else request.association_id
+        status = t(f"join_status_{request.status}", lang)
+        lines.append(f"J{request.id} · {status} · {html.escape(name)} · {request.created_at:%Y-%m-%d}")
     for part in split_message("\n".join(lines)):
         await message.reply_text(part)
 

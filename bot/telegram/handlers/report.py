@@ -9,7 +9,7 @@ from bot.content.live import Snapshot
 from bot.core.language import UiLang, parse
 from bot.core.tickets import escalation_deadline
 from bot.services import Services
-from bot.storage import drafts, repo, tickets
+from bot.storage import drafts, joins, repo, tickets
 from bot.storage.models import utcnow
 from bot.storage.ticket_tables import ReportDraft
 from bot.telegram import report_flow as flow
@@ -27,6 +27,9 @@ async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     lang = user_lang(update, context)
     svc = services(context)
+    joins.discard(svc.engine, user_id=user.id)  # one form at a time
+    if context.user_data:
+        context.user_data.pop("find_awaiting_place", None)
     stored = repo.get_user(svc.engine, user_id=user.id)
     agreed = stored is not None and stored.privacy_ack_at is not None
     drafts.start_draft(svc.engine, user_id=user.id, chat_id=message.chat_id, language=lang,
@@ -181,8 +184,14 @@ async def skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def cancel_draft(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """/cancel: drop a report or a join request being written."""
     user = update.effective_user
-    return user is not None and drafts.delete_draft(services(context).engine, user_id=user.id)
+    if user is None:
+        return False
+    engine = services(context).engine
+    if context.user_data:
+        context.user_data.pop("find_awaiting_place", None)
+    return drafts.delete_draft(engine, user_id=user.id) | joins.discard(engine, user_id=user.id)
 
 
 async def _send(message: Message, replies: list[Reply]) -> None:

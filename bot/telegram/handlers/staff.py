@@ -40,12 +40,17 @@ async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     federation = svc.faq.current.federation
     queue_id = context.args[0].strip().lower() if context.args else ""
-    if queue_id not in federation.by_id:
-        known = ", ".join(q.id for q in federation.queues)
+    association = svc.faq.current.directory.by_id.get(queue_id.removeprefix("association:"))
+    if queue_id.startswith("association:") and association is not None:
+        name = association.name.zh
+    elif queue_id in federation.by_id:
+        name = notify.queue_name(federation, queue_id, STAFF)
+    else:
+        known = ", ".join(q.id for q in federation.queues) + ", association:<id>"
         await message.reply_text(t("unknown_queue", STAFF, queue=queue_id or "?", queues=known))
         return
     drafts.bind(svc.engine, queue_id=queue_id, chat_id=chat.id, bound_by=user.id)
-    await message.reply_text(t("bound", STAFF, queue=notify.queue_name(federation, queue_id, STAFF), id=queue_id))
+    await message.reply_text(t("bound", STAFF, queue=name, id=queue_id))
 
 
 async def unbind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

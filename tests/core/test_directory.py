@@ -1,0 +1,59 @@
+"""Directory search in every script and romanisation, on the shipped sample directory."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.content.live import LiveFaq
+from bot.core.directory import Directory
+
+
+@pytest.fixture(scope="module")
+def directory(live_faq: LiveFaq) -> Directory:
+    return live_faq.current.directory
+
+
+def cities(found: list[object]) -> set[str]:
+    return {a.city.en for a in found}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("query", "city"),
+    [
+        ("吉隆坡", "Kuala Lumpur"),
+        ("kuala lumpur", "Kuala Lumpur"),
+        ("Kuala Lumpor", "Kuala Lumpur"),
+        ("jilongpo", "Kuala Lumpur"),
+        ("KL", "Kuala Lumpur"),
+        ("紐約", "New York"),
+        ("纽约", "New York"),
+        ("niuyue", "New York"),
+        ("New York", "New York"),
+        ("雪梨", "Sydney"),
+        ("悉尼", "Sydney"),
+        ("我在伦敦读书", "London"),
+        ("東京", "Tokyo"),
+    ],
+)
+def test_find_by_city_in_any_script(directory: Directory, query: str, city: str) -> None:
+    found = directory.find(query)
+    assert found and cities(found) == {city}
+
+
+@pytest.mark.parametrize("query", ["Malaysia", "马来西亚", "馬來西亞", "malaixiya"])
+def test_find_by_country(directory: Directory, query: str) -> None:
+    found = directory.find(query)
+    assert found and {a.country for a in found} == {"MY"}
+
+
+def test_unknown_places_find_nothing(directory: Directory) -> None:
+    assert directory.find("atlantis") == []
+    assert directory.find("") == []
+
+
+def test_nearest_is_ordered_with_distances(directory: Directory) -> None:
+    nearest = directory.nearest(-33.8688, 151.2093, limit=5)
+    distances = [d for d, _ in nearest]
+    assert distances == sorted(distances)
+    assert nearest[0][1].city.en == "Sydney" and distances[0] < 5
+    assert any(a.city.en == "Melbourne" and 650 < d < 750 for d, a in nearest)
