@@ -79,7 +79,7 @@ def build_application(
     live_faq = live_faq or LiveFaq(settings.faq_dir)  # content first: a broken FAQ creates no database
     services = Services(settings=settings, engine=engine or open_database(settings.database_url), faq=live_faq)
     app.bot_data[SERVICES_KEY] = services
-    deliverer = Deliverer(delivery_bot, services.engine)
+    deliverer = Deliverer(delivery_bot, services.engine, metrics=services.metrics)
     app.bot_data[DELIVERER_KEY] = deliverer
     jobs.schedule(app, deliverer)
     add_handlers(app)

@@ -199,9 +199,8 @@ def cmd_faq_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_tickets_list(settings: Settings, args: argparse.Namespace) -> int:
     from bot.storage import tickets
-    from bot.storage.db import open_database
 
-    rows = tickets.listing(open_database(settings.database_url), queue_id=args.queue, status=args.status)
+    rows = tickets.listing(open_existing(settings), queue_id=args.queue, status=args.status)
     if args.json:
         print(json.dumps([_ticket_json(t) for t in rows], ensure_ascii=False, indent=1))
         return 0
@@ -215,9 +214,8 @@ def cmd_tickets_list(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_tickets_show(settings: Settings, args: argparse.Namespace) -> int:
     from bot.storage import tickets
-    from bot.storage.db import open_database
 
-    engine = open_database(settings.database_url)
+    engine = open_existing(settings)
     ticket = tickets.get(engine, ticket_id=args.id)
     if ticket is None:
         print(f"qiaobot: no ticket #{args.id}", file=sys.stderr)
@@ -230,6 +228,18 @@ def cmd_tickets_show(settings: Settings, args: argparse.Namespace) -> int:
     for e in tickets.history(engine, ticket_id=args.id):
         print(f"  {e.created_at:%Y-%m-%d %H:%M} {e.action:<13} by {e.actor_id or 'system'} {e.detail or ''}")
     return 0
+
+
+def open_existing(settings: Settings) -> Any:
+    """The bot's database for reading; a missing SQLite file is an error, not a new empty database."""
+    from sqlalchemy.engine import make_url
+
+    from bot.storage.db import is_sqlite, open_database
+
+    url = make_url(settings.database_url)
+    if is_sqlite(settings.database_url) and url.database and not Path(url.database).exists():
+        raise DatabaseUnavailable(f"no database at {url.database}: run this where the bot runs, or set DATABASE_URL")
+    return open_database(settings.database_url)
 
 
 def _ticket_json(t: Any) -> dict[str, Any]:

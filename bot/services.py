@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.content.live import LiveFaq
+from bot.metrics import Metrics
 
 
 @dataclass
@@ -17,6 +18,7 @@ class Services:
     engine: Engine
     faq: LiveFaq
     wake_delivery: Callable[[], None] = field(default=lambda: None)
+    metrics: Metrics = field(default_factory=Metrics)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids

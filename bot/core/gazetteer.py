@@ -44,14 +44,17 @@ def keys_of(place: Place) -> set[str]:
             keys.add(norm)
     if place.short:
         keys.add(_strip_zh(normalize(place.name).replace(" ", "")))
+    if place.pinyin:  # chalingxian, lilingshi: pinyin with the type of unit spelled out
+        suffix = {"县": "xian", "市": "shi", "区": "qu"}.get(place.name[-1:], "")
+        if suffix:
+            keys.add(fold_latin(place.pinyin) + suffix)
     for latin in (place.pinyin, place.en, *(a for a in place.aliases if a.isascii())):
-        if not latin:
-            continue
-        norm = normalize(latin)
-        keys.add(fold_latin(latin))
-        for suffix in EN_SUFFIXES:
-            if norm.endswith(suffix):
-                keys.add(fold_latin(norm[: -len(suffix)]))
+        if latin:
+            keys.add(fold_latin(latin))
+    norm = normalize(place.en)
+    for suffix in EN_SUFFIXES:  # Chaling County → chaling (an alias is kept whole: Zhuzhou County)
+        if norm.endswith(suffix):
+            keys.add(fold_latin(norm[: -len(suffix)]))
     return {k for k in keys if k}
 
 
@@ -105,7 +108,11 @@ class Gazetteer:
         for key, place in self._exact.items():
             if (key in words) if key.isascii() else (len(key) >= 2 and key in zh):
                 found[place] = max(found.get(place, 0), len(key))
-        ranked = sorted(found, key=lambda p: (-self._level(p), -found[p]))
+        if not found:
+            return []
+        deepest = max(self._level(p) for p in found)
+        # 湖南茶陵 / Chaling, Hunan: the county, not also the province or its city.
+        ranked = sorted((p for p in found if self._level(p) == deepest), key=lambda p: -found[p])
         return [PlaceMatch(p, 95) for p in ranked]
 
     def _level(self, place: Place) -> int:

@@ -31,6 +31,12 @@ STATUS_LABELS: dict[Status, Localized] = {
 }
 
 
+STAFF_STATUS_LABELS: dict[Status, Localized] = {
+    **STATUS_LABELS,
+    Status.WAITING: Localized("等待用户回复", "waiting for the user"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Category:
     id: str

@@ -79,3 +79,18 @@ def for_user(engine: Engine, *, user_id: int) -> Sequence[JoinRequest]:
     with session_scope(engine) as s:
         stmt = select(JoinRequest).where(JoinRequest.user_id == user_id, JoinRequest.status != "draft")
         return s.exec(stmt.order_by(col(JoinRequest.id).desc())).all()
+
+
+def mark_sent_to(engine: Engine, *, request_id: int, chat_id: int) -> None:
+    with session_scope(engine) as s:
+        row = s.get(JoinRequest, request_id)
+        if row is not None:
+            row.sent_to = chat_id
+            s.add(row)
+
+
+def unsent(engine: Engine) -> Sequence[JoinRequest]:
+    """Pending requests whose card no group has received yet (nothing was bound when they came)."""
+    with session_scope(engine) as s:
+        stmt = select(JoinRequest).where(JoinRequest.status == "pending", col(JoinRequest.sent_to).is_(None))
+        return s.exec(stmt.order_by(col(JoinRequest.id))).all()

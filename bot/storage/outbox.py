@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, exists, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -15,6 +15,9 @@ from bot.storage.delivery_tables import OutboxMessage
 from bot.storage.models import utcnow
 from bot.storage.repo import session_scope
 from bot.storage.ticket_tables import Binding, StaffPost
+
+GROUP_PER_MINUTE = 20
+_sent = OutboxMessage.__table__.alias("sent")  # type: ignore[attr-defined]
 
 
 def enqueue(
@@ -60,25 +63,45 @@ def enqueue(
         return False
 
 
-def due(engine: Engine, *, now: datetime, limit: int = 200) -> Sequence[OutboxMessage]:
+LEASE = timedelta(seconds=60)
+
+
+def due(engine: Engine, *, now: datetime, limit: int = 200, worker: str = "") -> Sequence[OutboxMessage]:
     """The oldest pending message of each chat, if it is due: one per chat and round.
 
     Taking only each chat's head keeps a chat's messages in order (a later one never overtakes one
     waiting for its retry) and lets one busy group never hold up the other chats.
+
+    On PostgreSQL, where several processes deliver, the heads are claimed with ``FOR UPDATE SKIP
+    LOCKED`` and leased to ``worker``, and a chat is skipped while it is within Telegram's limits
+    of what was just sent to it by any process (1 message a second; 20 a minute for groups).
     """
     with session_scope(engine) as s:
+        shared = s.get_bind().dialect.name != "sqlite"
         heads = (
             select(func.min(OutboxMessage.id))
             .where(OutboxMessage.status == "pending")
             .group_by(col(OutboxMessage.chat_id))
         )
-        stmt = (
-            select(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(heads), col(OutboxMessage.next_attempt_at) <= now)
-            .order_by(col(OutboxMessage.id))
-            .limit(limit)
-        )
-        return s.exec(stmt).all()
+        stmt = select(OutboxMessage).where(col(OutboxMessage.id).in_(heads), col(OutboxMessage.next_attempt_at) <= now)
+        if shared:
+            stmt = stmt.where(
+                or_(col(OutboxMessage.locked_until).is_(None), col(OutboxMessage.locked_until) < now),
+                ~exists().where(_sent.c.chat_id == OutboxMessage.chat_id, _sent.c.sent_at > now - timedelta(seconds=1)),
+                or_(
+                    col(OutboxMessage.chat_id) > 0,
+                    select(func.count())
+                    .where(_sent.c.chat_id == OutboxMessage.chat_id, _sent.c.sent_at > now - timedelta(minutes=1))
+                    .scalar_subquery()
+                    < GROUP_PER_MINUTE,
+                ),
+            ).with_for_update(skip_locked=True)
+        rows = s.exec(stmt.order_by(col(OutboxMessage.id)).limit(limit)).all()
+        if shared:
+            for row in rows:
+                row.locked_by, row.locked_until = worker, now + LEASE
+                s.add(row)
+        return rows
 
 
 def mark_sent(engine: Engine, *, row_id: int, message_id: int | None, now: datetime) -> None:
@@ -87,9 +110,10 @@ def mark_sent(engine: Engine, *, row_id: int, message_id: int | None, now: datet
         if row is None:
             return
         row.status, row.sent_at, row.message_id = "sent", now, message_id
+        row.locked_by = row.locked_until = None
         row.attempts += 1
         s.add(row)
-        if row.ticket_id is not None and message_id is not None and row.chat_id < 0:
+        if row.ticket_id is not None and message_id is not None:  # replying to it reaches the ticket
             s.add(StaffPost(chat_id=row.chat_id, message_id=message_id, ticket_id=row.ticket_id))
 
 
@@ -99,8 +123,20 @@ def retry_later(engine: Engine, *, row_id: int, delay: timedelta, error: str, no
         if row is not None:
             row.attempts += 1
             row.next_attempt_at = now + delay
+            row.locked_by = row.locked_until = None
             row.last_error = error[:500]
             s.add(row)
+
+
+def release(engine: Engine, *, row_ids: list[int]) -> None:
+    """Give back leases on rows this worker took but did not send (it was pacing that chat)."""
+    if row_ids:
+        with session_scope(engine) as s:
+            s.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id).in_(row_ids))
+                .values(locked_by=None, locked_until=None)
+            )
 
 
 def fail(engine: Engine, *, row_id: int, error: str) -> None:
@@ -109,6 +145,7 @@ def fail(engine: Engine, *, row_id: int, error: str) -> None:
         row = s.get(OutboxMessage, row_id)
         if row is not None:
             row.status, row.last_error = "failed", error[:500]
+            row.locked_by = row.locked_until = None
             row.attempts += 1
             s.add(row)
 
@@ -127,3 +164,13 @@ def follow_migration(engine: Engine, *, old_chat_id: int, new_chat_id: int) -> N
 def backlog(engine: Engine) -> int:
     with session_scope(engine) as s:
         return len(s.exec(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all())
+
+
+def has_card(engine: Engine, *, ticket_id: int, chat_id: int) -> bool:
+    """Whether a ticket's card was already queued for a chat."""
+    with session_scope(engine) as s:
+        stmt = select(OutboxMessage.id).where(
+            OutboxMessage.ticket_id == ticket_id, OutboxMessage.chat_id == chat_id,
+            col(OutboxMessage.dedupe_key).startswith("card:"),
+        )  # fmt: skip
+        return s.exec(stmt).first() is not None

@@ -19,6 +19,7 @@ class ReportDraft(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     nonce: str = Field(max_length=32)  # makes filing idempotent: one draft → one ticket
     step: str = Field(max_length=16)
+    last_update: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))  # replay guard
     language: str = Field(max_length=8)
     place: str | None = Field(default=None, max_length=64)
     queue_id: str | None = Field(default=None, max_length=64)
@@ -26,7 +27,7 @@ class ReportDraft(SQLModel, table=True):
     description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     attachments: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     contact: str | None = Field(default=None, max_length=128)
-    share_identity: bool = True
+    share_identity: bool = False  # the user's name reaches staff only if they switch this on
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
@@ -45,7 +46,7 @@ class Ticket(SQLModel, table=True):
     user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     user_name: str | None = Field(default=None, max_length=128)
-    share_identity: bool = True
+    share_identity: bool = False
     queue_id: str = Field(max_length=64)
     place: str = Field(max_length=64)
     category: str = Field(max_length=32)
@@ -91,6 +92,8 @@ class TicketEvent(SQLModel, table=True):
     actor_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     action: str = Field(max_length=32)
     detail: str | None = Field(default=None, max_length=500)
+    # The Telegram update that caused it: a replayed update finds its event and changes nothing.
+    source_update: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True, index=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
@@ -132,6 +135,8 @@ class JoinRequest(SQLModel, table=True):
     contact: str = Field(default="", max_length=128)
     about: str = Field(default="", max_length=500)
     status: str = Field(default="draft", max_length=16)  # draft | pending | approved | declined
+    last_update: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))  # replay guard
+    sent_to: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))  # the officers' chat
     decided_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     decided_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -16,9 +16,12 @@ from bot.storage.repo import session_scope
 from bot.storage.ticket_tables import ReportDraft, StaffPost, Ticket, TicketEvent, TicketMessage
 
 
-def _event(s: Session, ticket_id: int, action: str, actor_id: int | None, detail: str | None, now: datetime) -> int:
+def _event(
+    s: Session, ticket_id: int, action: str, actor_id: int | None, detail: str | None, now: datetime,
+    source: int | None = None,
+) -> int:  # fmt: skip
     event = TicketEvent(ticket_id=ticket_id, actor_id=actor_id, action=action, detail=(detail or None) and detail[:500],
-                        created_at=now)  # fmt: skip
+                        created_at=now, source_update=source)  # fmt: skip
     s.add(event)
     s.flush()
     assert event.id is not None
@@ -86,9 +89,13 @@ def open_in_queue(engine: Engine, *, queue_id: str) -> Sequence[Ticket]:
         return s.exec(stmt.order_by(col(Ticket.id))).all()
 
 
-def listing(engine: Engine, *, queue_id: str | None = None, status: str | None = None) -> Sequence[Ticket]:
+def listing(
+    engine: Engine, *, queue_id: str | None = None, status: str | None = None, open_only: bool = False
+) -> Sequence[Ticket]:
     with session_scope(engine) as s:
         stmt = select(Ticket).order_by(col(Ticket.id))
+        if open_only:
+            stmt = stmt.where(col(Ticket.status).in_([str(x) for x in OPEN]))
         if queue_id:
             stmt = stmt.where(Ticket.queue_id == queue_id)
         if status:
@@ -109,6 +116,7 @@ def change(
     escalate_at: datetime | bool | None = False,
     rating: int | None = None,
     now: datetime | None = None,
+    source: int | None = None,
 ) -> tuple[Ticket, int]:
     """Apply one change to a ticket and append it to the history, in one transaction.
 
@@ -130,7 +138,36 @@ def change(
             ticket.rating = rating
         ticket.updated_at = now
         s.add(ticket)
-        return ticket, _event(s, ticket.id, action, actor_id, detail, now)
+        return ticket, _event(s, ticket.id, action, actor_id, detail, now, source)
+
+
+def escalate(
+    engine: Engine, *, ticket: Ticket, to_queue: str, deadline: datetime, now: datetime
+) -> tuple[Ticket, int] | None:
+    """Move an overdue ticket up, exactly once even when several processes run the job.
+
+    The update only applies if the ticket is still where and as it was read (compare-and-set);
+    the loser gets None and sends nothing.
+    """
+    assert ticket.id is not None
+    with session_scope(engine) as s:
+        result = s.execute(
+            update(Ticket)
+            .where(
+                col(Ticket.id) == ticket.id,
+                col(Ticket.queue_id) == ticket.queue_id,
+                col(Ticket.escalate_at) == ticket.escalate_at,
+                col(Ticket.status).in_([str(x) for x in UNCLAIMED]),
+            )
+            .values(queue_id=to_queue, escalate_at=deadline, updated_at=now)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        event = _event(s, ticket.id, "escalate", None, f"{ticket.queue_id} -> {to_queue}", now)
+        fresh = s.get(Ticket, ticket.id)
+        assert fresh is not None
+        s.refresh(fresh)
+        return fresh, event
 
 
 def add_message(
@@ -159,17 +196,54 @@ def history(engine: Engine, *, ticket_id: int) -> Sequence[TicketEvent]:
         return s.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(col(TicketEvent.id))).all()
 
 
-def waiting_for_user(engine: Engine, *, user_id: int) -> Ticket | None:
-    """The user's most recent open ticket that staff are talking about (their messages join it)."""
+CONVERSATION = timedelta(minutes=15)
+
+
+def waiting_for_user(engine: Engine, *, user_id: int, now: datetime | None = None) -> Ticket | None:
+    """The open ticket a user's message belongs to, if they are in a conversation with staff.
+
+    That is a ticket waiting for them, or one where staff have written and the user answered
+    less than 15 minutes ago (so a second and third message join the first).
+    """
+    now = now or utcnow()
     with session_scope(engine) as s:
         stmt = select(Ticket).where(Ticket.user_id == user_id, Ticket.status == Status.WAITING)
-        return s.exec(stmt.order_by(col(Ticket.updated_at).desc())).first()
+        waiting = s.exec(stmt.order_by(col(Ticket.updated_at).desc())).first()
+        if waiting is not None:
+            return waiting
+        recent = s.exec(
+            select(TicketMessage)
+            .join(Ticket, col(Ticket.id) == col(TicketMessage.ticket_id))
+            .where(
+                Ticket.user_id == user_id,
+                col(Ticket.status).in_([str(x) for x in OPEN]),
+                TicketMessage.direction == "in",
+                col(TicketMessage.created_at) > now - CONVERSATION,
+            )
+            .order_by(col(TicketMessage.id).desc())
+        ).first()
+        if recent is None:
+            return None
+        staff_wrote = s.exec(
+            select(TicketMessage.id).where(
+                TicketMessage.ticket_id == recent.ticket_id, TicketMessage.direction == "out"
+            )
+        ).first()
+        return s.get(Ticket, recent.ticket_id) if staff_wrote is not None else None
 
 
 def overdue(engine: Engine, *, now: datetime) -> Sequence[Ticket]:
     with session_scope(engine) as s:
         stmt = select(Ticket).where(col(Ticket.status).in_([str(x) for x in UNCLAIMED]), col(Ticket.escalate_at) <= now)
         return s.exec(stmt.order_by(col(Ticket.id))).all()
+
+
+def handled(engine: Engine, *, source: int | None) -> bool:
+    """Whether a Telegram update already changed a ticket (it is being replayed after a crash)."""
+    if source is None:
+        return False
+    with session_scope(engine) as s:
+        return s.exec(select(TicketEvent.id).where(TicketEvent.source_update == source)).first() is not None
 
 
 def ticket_for_post(engine: Engine, *, chat_id: int, message_id: int) -> int | None:

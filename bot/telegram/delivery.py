@@ -11,8 +11,12 @@ A message is marked sent only after Telegram accepted it, and never sent again a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import os
+import secrets
+import socket
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -24,6 +28,7 @@ from sqlalchemy import Engine
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.metrics import Metrics
 from bot.storage import outbox, repo
 from bot.storage.delivery_tables import OutboxMessage
 from bot.storage.models import utcnow
@@ -59,6 +64,11 @@ class Deliverer:
     bot: Bot
     engine: Engine
     pacer: Pacer = field(default_factory=Pacer)
+    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")
+    metrics: Metrics | None = None
+    # One delivery run at a time in this process (the repeating job, a handler's wake-up and the
+    # escalation job may all ask at once); across processes the rows' leases keep them apart.
+    _running: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def deliver_due(self, now: datetime | None = None, *, max_rounds: int = 100) -> int:
         """Send what is due now, each chat's messages in order; returns how many were sent.
@@ -66,23 +76,33 @@ class Deliverer:
         Each round sends the head of every chat's queue; a chat that failed or must wait for the
         pacer sits out the remaining rounds of this call.
         """
-        now = now or utcnow()
+        async with self._running:
+            return await self._deliver(now or utcnow(), max_rounds)
+
+    async def _deliver(self, now: datetime, max_rounds: int) -> int:
         sent = 0
         resting: set[int] = set()
         for _ in range(max_rounds):
             sent_this_round = 0
-            for row in outbox.due(self.engine, now=now):
+            skipped: list[int] = []
+            for row in outbox.due(self.engine, now=now, worker=self.worker):
                 if row.chat_id in resting or not self.pacer.ready(row.chat_id):
                     resting.add(row.chat_id)
+                    skipped.append(row.id or 0)
                     continue
                 if await self._send(row, now):
                     sent_this_round += 1
                 else:
                     resting.add(row.chat_id)
+            outbox.release(self.engine, row_ids=skipped)
             sent += sent_this_round
             if not sent_this_round:
                 break
         return sent
+
+    def _count(self, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.observe_delivery(outcome)
 
     async def _call(self, row: OutboxMessage) -> Message:
         """The stored payload, sent through the bot's own method for it."""
@@ -105,6 +125,7 @@ class Deliverer:
         try:
             result = await self._call(row)
         except RetryAfter as exc:
+            self._count("retry_after")
             wait = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
             outbox.retry_later(self.engine, row_id=row.id, delay=wait, error="429 flood control", now=now)
             return False
@@ -113,19 +134,25 @@ class Deliverer:
             outbox.follow_migration(self.engine, old_chat_id=row.chat_id, new_chat_id=exc.new_chat_id)
             return False
         except Forbidden as exc:
+            self._count("forbidden")
             if row.chat_id > 0:
                 repo.mark_blocked(self.engine, user_id=row.chat_id, now=now)
             outbox.fail(self.engine, row_id=row.id, error=f"403 {exc.message}")
             return False
         except BadRequest as exc:
+            self._count("bad_request")
             outbox.fail(self.engine, row_id=row.id, error=f"400 {exc.message}")
             log.warning("outbox message %s refused: %s", row.id, exc.message)
             return False
         except (NetworkError, TelegramError) as exc:
+            self._count("network_error")
             delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(row.attempts, 12)))
             outbox.retry_later(self.engine, row_id=row.id, delay=delay, error=str(exc), now=now)
             log.warning("outbox message %s: %s; retry in %s", row.id, exc, delay)
             return False
         self.pacer.record(row.chat_id)
+        if self.metrics is not None:
+            self.metrics.last_api_success = time.time()
+            self.metrics.observe_delivery("sent", max(0.0, (now - row.created_at).total_seconds()))
         outbox.mark_sent(self.engine, row_id=row.id, message_id=result.message_id, now=now)
         return True

@@ -63,6 +63,10 @@ DIRECTORY_TEXTS: dict[str, dict[str, str]] = {
         "zh": "已发送入会申请 J{id}。社团负责人处理后我会通知您；发送 /mytickets 可查看进度。",
         "en": "Join request J{id} sent. I will tell you when the association decides; /mytickets shows its status.",
     },
+    "join_already_sent": {
+        "zh": "入会申请 J{id} 已经发给社团了，无法再取消；如需撤回，请直接联系社团。",
+        "en": "Join request J{id} has already been sent to the association; to withdraw it, contact them directly.",
+    },
     "join_cancelled": {"zh": "已取消入会申请。", "en": "The join request was cancelled."},
     "join_text_please": {
         "zh": "请用文字回答，或发送 /cancel 取消。",

@@ -79,5 +79,14 @@ STAFF_TEXTS: dict[str, dict[str, str]] = {
         "zh": "抱歉，只有本队列工作群的成员才能这样操作。",
         "en": "Sorry, only members of this queue's staff group can do that.",
     },
+    "already_done": {"zh": "反映 #{id} 的这项操作已经完成。", "en": "That was already done for report #{id}."},
+    "already_claimed": {
+        "zh": "反映 #{id} 已由 {actor} 认领。如需接手，请先与其沟通，或请管理员处理。",
+        "en": "Report #{id} is already claimed by {actor}. Talk to them first, or ask an admin.",
+    },
+    "no_group_yet": {
+        "zh": "注意：{queue}及其上级都还没有绑定工作群，管理员绑定后反映会自动发过去。",
+        "en": "Note: neither the {queue} nor its parents have a staff group yet; reports go there once one is bound.",
+    },
     "reply_empty": {"zh": "回复内容不能为空。", "en": "The reply is empty."},
 }

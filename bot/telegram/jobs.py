@@ -38,10 +38,12 @@ def escalate_overdue(svc: Services, now: datetime | None = None) -> list[int]:
                            detail="no parent queue to escalate to", now=now)  # fmt: skip
             continue
         old_target = notify.responsible_chat(svc.engine, federation, queue.id)
-        ticket, event = tickets.change(
-            svc.engine, ticket_id=ticket.id, action="escalate", actor_id=None, queue_id=parent.id,
-            escalate_at=escalation_deadline(now, parent.sla_hours), detail=f"{queue.id} -> {parent.id}", now=now,
-        )  # fmt: skip
+        won = tickets.escalate(
+            svc.engine, ticket=ticket, to_queue=parent.id, deadline=escalation_deadline(now, parent.sla_hours), now=now
+        )
+        if won is None:
+            continue  # another process escalated it first (or staff claimed it meanwhile)
+        ticket, event = won
         assert ticket.id is not None
         values = {
             "id": ticket.id, "hours": f"{queue.sla_hours:g}",

@@ -13,6 +13,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import secrets
+import socket
 from typing import Any
 
 from telegram import Update
@@ -34,6 +37,7 @@ class DurablePoller:
         self.poll_timeout = poll_timeout
         self.stopping = asyncio.Event()
         self._wake = asyncio.Event()
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
     async def run(self) -> None:
         """Fetch and process until :meth:`stop`; finishes the update in hand before returning."""
@@ -83,10 +87,11 @@ class DurablePoller:
                     await asyncio.wait_for(self._wake.wait(), timeout=1.0)
 
     async def process_pending(self) -> int:
-        """Run handlers for every stored, unfinished update, in update order."""
+        """Run handlers for stored, unfinished updates (each chat's in order) until none is left."""
         done = 0
-        for row in await asyncio.to_thread(intake.pending, self.engine):
-            if self.stopping.is_set():
+        while not self.stopping.is_set():
+            row = await asyncio.to_thread(intake.claim, self.engine, worker=self.worker)
+            if row is None:
                 break
             attempt = await asyncio.to_thread(intake.begin, self.engine, update_id=row.update_id)
             if attempt > MAX_ATTEMPTS:

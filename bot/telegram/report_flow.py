@@ -20,10 +20,13 @@ from bot.storage.ticket_tables import ReportDraft
 from bot.telegram.i18n import localize, t
 from bot.telegram.ticket_notify import queue_name
 
-MAX_DESCRIPTION = 3000
+MAX_DESCRIPTION = 8000
 MAX_ATTACHMENTS = 10
-AGREE_WORDS = {"同意", "agree", "yes", "ok", "好", "是", "继续", "continue"}
+AGREE_WORDS = {"同意", "我同意", "agree", "i agree", "yes", "ok", "好", "好的", "是", "继续", "continue"}
 SUBMIT_WORDS = {"提交", "确认", "确认提交", "submit", "send", "confirm", "yes", "ok"}
+CONTINUE_WORDS = {"继续", "继续提交", "没有", "不是", "没用", "continue", "no", "none", "next", "下一步"}
+SKIP_WORDS = {"skip", "跳过", "无", "没有", "不用", "不需要", "no", "none", "ok", "-", "/skip"}
+CANCEL_WORDS = {"取消", "cancel", "算了", "不要了"}
 
 
 @dataclass
@@ -65,22 +68,24 @@ def ask_contact(lang: UiLang) -> Reply:
 
 
 def choose_place(draft: ReportDraft, snapshot: Snapshot, text: str, lang: UiLang) -> StepResult:
+    """A place the user named exactly (or inside a sentence) is taken; anything fuzzier is asked.
+
+    Close spellings are only offered as buttons, always with the provincial federation as a way
+    out: a place outside Hunan must never be routed to a Hunan county by a lookalike name.
+    """
     matches = snapshot.gazetteer.lookup(text)
-    if len(matches) == 1 or (matches and matches[0].score >= 95 and _clear_winner(matches)):
-        place = matches[0].place
+    sure = [m for m in matches if m.score >= 95]
+    if sure and (len(sure) == 1 or sure[0].place.queue == sure[1].place.queue or sure[0].score > sure[1].score):
+        place = sure[0].place
         return set_place(draft, snapshot, place.name, place.queue, lang)
     places = snapshot.federation.places
+    root = snapshot.federation.root()
+    province = [InlineKeyboardButton(t("place_province", lang), callback_data=f"r:q:{root.id}")]
     if matches:
         rows = [[InlineKeyboardButton(f"{m.place.name} · {m.place.en or m.place.pinyin}",
                                       callback_data=f"r:p:{places.index(m.place)}")] for m in matches]  # fmt: skip
-        return StepResult([Reply(t("place_choose", lang), InlineKeyboardMarkup(rows))])
-    root = snapshot.federation.root()
-    button = InlineKeyboardButton(t("place_province", lang), callback_data=f"r:q:{root.id}")
-    return StepResult([Reply(t("place_unknown", lang, text=text[:60]), InlineKeyboardMarkup([[button]]))])
-
-
-def _clear_winner(matches: list[Any]) -> bool:
-    return len(matches) == 1 or matches[0].score > matches[1].score or matches[0].place.queue == matches[1].place.queue
+        return StepResult([Reply(t("place_choose", lang), InlineKeyboardMarkup([*rows, province]))])
+    return StepResult([Reply(t("place_unknown", lang, text=text[:60]), InlineKeyboardMarkup([province]))])
 
 
 def set_place(draft: ReportDraft, snapshot: Snapshot, place: str, queue_id: str, lang: UiLang) -> StepResult:
@@ -159,3 +164,7 @@ def is_agreement(text: str) -> bool:
 
 def is_submission(text: str) -> bool:
     return normalize(text) in SUBMIT_WORDS
+
+
+def is_word(text: str, words: set[str]) -> bool:
+    return normalize(text) in words

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.federation import Federation
 from bot.core.language import UiLang, content_lang, parse
-from bot.core.tickets import CATEGORY_BY_ID, STATUS_LABELS, Status
+from bot.core.tickets import CATEGORY_BY_ID, STAFF_STATUS_LABELS, Status
 from bot.storage import drafts, outbox
 from bot.storage.ticket_tables import Ticket
 from bot.telegram.i18n import localize, t
@@ -47,7 +47,7 @@ def card_text(ticket: Ticket, federation: Federation, lang: UiLang = STAFF_LANG)
     who = ticket.user_name if ticket.share_identity and ticket.user_name else None
     return t(
         "card", lang,
-        id=ticket.id, status=STATUS_LABELS[Status(ticket.status)].get(content_lang(lang)),
+        id=ticket.id, status=STAFF_STATUS_LABELS[Status(ticket.status)].get(content_lang(lang)),
         queue=queue_name(federation, ticket.queue_id, lang), place=ticket.place,
         category=category.label.get(content_lang(lang)) if category else ticket.category,
         who=who or t("anonymous", lang), contact=ticket.contact or t("none", lang),
@@ -64,6 +64,22 @@ def card_markup(ticket_id: int, lang: UiLang = STAFF_LANG) -> dict[str, object]:
         ]]
     )  # fmt: skip
     return markup.to_dict()
+
+
+def post_missing_cards(engine: Engine, federation: Federation, chat_id: int, open_tickets: list[Ticket]) -> int:
+    """After a /bind: give the group the cards of open tickets it is now responsible for."""
+    posted = 0
+    for ticket in open_tickets:
+        target = responsible_chat(engine, federation, ticket.queue_id)
+        if (
+            ticket.id is not None
+            and target
+            and target[0] == chat_id
+            and not outbox.has_card(engine, ticket_id=ticket.id, chat_id=chat_id)
+        ):
+            post_card(engine, federation, ticket, reason=f"bind{chat_id}")
+            posted += 1
+    return posted
 
 
 def post_card(engine: Engine, federation: Federation, ticket: Ticket, *, reason: str) -> bool:
@@ -104,7 +120,8 @@ def to_user(
 ) -> None:  # fmt: skip
     lang = user_lang(ticket)
     text = t(key, lang, id=ticket.id, queue=queue_name(federation, ticket.queue_id, lang), **values)
-    outbox.enqueue(engine, dedupe_key=dedupe, chat_id=ticket.chat_id, text=text, reply_markup=markup)
+    outbox.enqueue(engine, dedupe_key=dedupe, chat_id=ticket.chat_id, text=text, reply_markup=markup,
+                   ticket_id=ticket.id)  # fmt: skip
 
 
 def rating_markup(ticket_id: int) -> dict[str, object]:

@@ -41,8 +41,10 @@ async def setup_groups(bot: BotHarness) -> None:
         assert queue in replies[0]
 
 
-async def file_report(bot: BotHarness, user: dict[str, Any] = MEI, place: str = "茶陵縣") -> Ticket:
-    """Walk the whole conversation as a user would, typing and tapping."""
+async def file_report(
+    bot: BotHarness, user: dict[str, Any] = MEI, place: str = "茶陵縣", *, share_name: bool = True
+) -> Ticket:
+    """Walk the whole conversation as a user would, typing and tapping (and agreeing to show her name)."""
     sent = await bot.send(user, "/report")
     if sent[0]["text"].startswith("<b>"):  # the privacy notice, the first time
         await bot.press(user, "r:ok")
@@ -54,6 +56,8 @@ async def file_report(bot: BotHarness, user: dict[str, Any] = MEI, place: str = 
         await bot.press(user, "r:go")
     sent = await bot.send(user, "/skip")
     assert "r:s" in str(sent[-1]["reply_markup"])
+    if share_name:
+        await bot.press(user, "r:id")  # "show my name to staff" is off until she turns it on
     await bot.press(user, "r:s")
     [ticket] = [t for t in tickets.for_user(bot.engine, user_id=user["id"])][:1]
     return ticket
@@ -223,3 +227,11 @@ async def test_every_step_accepts_typed_answers(bot: BotHarness) -> None:
     [ticket] = tickets.for_user(bot.engine, user_id=4646)
     assert (ticket.queue_id, ticket.category, ticket.contact) == ("liling", "property", "微信 mei_2024")
     assert "邻居" in ticket.description
+
+
+async def test_the_name_stays_hidden_unless_the_user_agrees(bot: BotHarness) -> None:
+    await setup_groups(bot)
+    ticket = await file_report(bot, share_name=False)
+    await bot.deliver()
+    card = next(text for text in texts_to(bot, CHALING_GROUP) if f"#{ticket.id}" in text)
+    assert "Mei" not in card and "不显示名字" in card

@@ -33,8 +33,8 @@ async def find(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None:
         return
-    lang = user_lang(update, context)
     place = " ".join(context.args or []).strip()
+    lang = user_lang(update, context, place or None)
     if place:
         await show_place(message, services(context), place, lang)
         return
@@ -128,6 +128,9 @@ async def on_form_message(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     row = joins.draft_of(svc.engine, user_id=user.id)
     if row is None:
         return
+    if row.last_update is not None and update.update_id <= row.last_update:
+        raise ApplicationHandlerStop  # replayed after a crash: this answer was stored already
+    row.last_update = update.update_id
     lang: UiLang = parse(row.language) or "zh-Hans"
     text = (message.text or (message.contact.phone_number if message.contact else "") or "").strip()
     association = svc.faq.current.directory.by_id.get(row.association_id)
@@ -180,6 +183,9 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     lang: UiLang = parse(row.language) or "zh-Hans"
     await query.edit_message_reply_markup(reply_markup=None)
+    if row.status != "draft" and parts[1] != "ok":
+        await query.message.reply_text(t("join_already_sent", lang, id=row.id))
+        return
     if parts[1] != "ok":
         joins.discard(svc.engine, user_id=user.id)
         await query.message.reply_text(t("join_cancelled", lang))
@@ -202,10 +208,12 @@ def officers_chat(svc: Services, association_id: str) -> int | None:
 
 
 def send_to_officers(svc: Services, row: JoinRequest) -> None:
+    """Queue the request's card for its officers; with no group bound yet it waits for /bind."""
     association = svc.faq.current.directory.by_id.get(row.association_id)
     chat = officers_chat(svc, row.association_id)
     if association is None or chat is None or row.id is None:
         return
+    joins.mark_sent_to(svc.engine, request_id=row.id, chat_id=chat)
     lang: UiLang = notify.STAFF_LANG
     text = t("officer_card", lang, id=row.id, association=render.name(association, lang), name=row.name,
              contact=row.contact, about=row.about)  # fmt: skip
@@ -224,7 +232,7 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     parts = (query.data or "").split(":")
     svc = services(context)
     row = joins.get(svc.engine, request_id=int(parts[2])) if len(parts) == 3 and parts[2].isdigit() else None
-    chat = officers_chat(svc, row.association_id) if row else None
+    chat = row.sent_to if row else None  # the group its card went to decides it
     user = query.from_user
     allowed = (
         row is not None
@@ -259,3 +267,13 @@ def tell_applicant(svc: Services, row: JoinRequest) -> None:
     else:
         text = t("join_declined", lang, association=name, id=row.id)
     notify.to_chat(svc.engine, row.chat_id, text, f"join:{row.id}:{row.status}")
+
+
+def post_pending(svc: Services, chat_id: int) -> int:
+    """After a /bind: send this group the join requests that were waiting for one."""
+    posted = 0
+    for row in joins.unsent(svc.engine):
+        if officers_chat(svc, row.association_id) == chat_id:
+            send_to_officers(svc, row)
+            posted += 1
+    return posted

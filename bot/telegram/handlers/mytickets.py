@@ -9,6 +9,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.core.language import content_lang
 from bot.core.tickets import (
+    OPEN,
     STATUS_LABELS,
     RuleError,
     Status,
@@ -16,8 +17,10 @@ from bot.core.tickets import (
     after_user_message,
     escalation_deadline,
 )
+from bot.services import Services
 from bot.storage import joins, tickets
 from bot.storage.models import utcnow
+from bot.storage.ticket_tables import Ticket
 from bot.telegram import ticket_notify as notify
 from bot.telegram.context import services, user_lang
 from bot.telegram.i18n import localize, t
@@ -61,16 +64,19 @@ async def on_thread_message(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if message is None or user is None or not (message.text or message.caption or message.photo or message.document):
         return
     svc = services(context)
-    ticket = tickets.waiting_for_user(svc.engine, user_id=user.id)
-    if ticket is None or ticket.id is None:
+    ticket = _replied_ticket(svc, message) or tickets.waiting_for_user(svc.engine, user_id=user.id)
+    if ticket is None or ticket.id is None or ticket.user_id != user.id:
         return
+    if tickets.handled(svc.engine, source=update.update_id):
+        raise ApplicationHandlerStop  # replayed after a crash: it is in the thread already
     msg_ticket = ticket.id
     text = (message.text or message.caption or "").strip()
     attachments = _attachments(message)
     msg = tickets.add_message(svc.engine, ticket_id=ticket.id, direction="in", author_id=user.id,
                               author_name=display_name(user), text=text, attachments=attachments)  # fmt: skip
     ticket, _ = tickets.change(svc.engine, ticket_id=ticket.id, action="user_message", actor_id=user.id,
-                               status=after_user_message(Status(ticket.status)), detail=f"message {msg}")  # fmt: skip
+                               status=after_user_message(Status(ticket.status)), detail=f"message {msg}",
+                               source=update.update_id)  # fmt: skip
     federation = svc.faq.current.federation
     notify.to_staff(svc.engine, federation, ticket, "user_wrote", f"in:{msg}", text=text or "📎")
     target = notify.responsible_chat(svc.engine, federation, ticket.queue_id)
@@ -79,6 +85,17 @@ async def on_thread_message(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     svc.wake_delivery()
     await message.reply_text(t("thread_added", user_lang(update, context, text), id=ticket.id))
     raise ApplicationHandlerStop
+
+
+def _replied_ticket(svc: Services, message: Message) -> Ticket | None:
+    """A Telegram reply to one of the bot's messages about an open ticket joins that ticket."""
+    if message.reply_to_message is None:
+        return None
+    ticket_id = tickets.ticket_for_post(
+        svc.engine, chat_id=message.chat_id, message_id=message.reply_to_message.message_id
+    )
+    ticket = tickets.get(svc.engine, ticket_id=ticket_id) if ticket_id is not None else None
+    return ticket if ticket is not None and ticket.status in OPEN else None
 
 
 def _attachments(message: Message) -> list[dict[str, str]]:

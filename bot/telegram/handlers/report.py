@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import Message, ReplyKeyboardRemove, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -18,6 +20,8 @@ from bot.telegram.context import services, user_lang
 from bot.telegram.i18n import t
 from bot.telegram.report_flow import Reply, StepResult
 from bot.telegram.ticket_ops import display_name
+
+DRAFT_TTL = timedelta(hours=6)
 
 
 async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -46,11 +50,22 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     draft = drafts.get_draft(svc.engine, user_id=user.id)
     if draft is None:
         return
+    if utcnow() - draft.updated_at > DRAFT_TTL:
+        drafts.delete_draft(svc.engine, user_id=user.id)  # abandoned long ago: this is something else
+        return
+    if draft.last_update is not None and update.update_id <= draft.last_update:
+        raise ApplicationHandlerStop  # replayed after a crash: this step was applied already
     lang: UiLang = parse(draft.language) or "zh-Hans"
+    text = (message.text or message.caption or "").strip()
+    if flow.is_word(text, flow.CANCEL_WORDS):
+        drafts.delete_draft(svc.engine, user_id=user.id)
+        await message.reply_text(t("report_cancelled", lang), reply_markup=ReplyKeyboardRemove())
+        raise ApplicationHandlerStop
     result = _step(draft, message, svc.faq.current, lang, svc)
     if result.submit:
         await submit(update, context, draft)
         raise ApplicationHandlerStop
+    draft.last_update = update.update_id
     drafts.save_draft(svc.engine, draft=draft)
     await _send(message, result.replies)
     raise ApplicationHandlerStop
@@ -78,13 +93,13 @@ def _step(draft: ReportDraft, message: Message, snapshot: Snapshot, lang: UiLang
         return StepResult([Reply(t("type_text_please", lang))])
     if draft.step == "faqcheck":
         _attach(draft, message)
-        if text:  # more words about the difficulty: keep them
+        if text and not flow.is_word(text, flow.CONTINUE_WORDS):  # more words about the difficulty: keep them
             draft.description = f"{draft.description}\n{text}" if draft.description else text
         draft.step = "contact"
         return StepResult([flow.ask_contact(lang)])
     if draft.step == "contact":
         contact = message.contact.phone_number if message.contact else text
-        if contact:
+        if contact and not flow.is_word(contact, flow.SKIP_WORDS):
             draft.contact = contact[:128]
         draft.step = "confirm"
         return StepResult([Reply("👌", ReplyKeyboardRemove()), flow.summary(draft, snapshot, lang)])
@@ -175,6 +190,11 @@ async def skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     draft = drafts.get_draft(svc.engine, user_id=user.id)
     lang = user_lang(update, context)
+    if draft is not None and draft.step == "faqcheck":  # skip the FAQ suggestions: on to the contact
+        draft.step = "contact"
+        drafts.save_draft(svc.engine, draft=draft)
+        await _send(message, [flow.ask_contact(lang)])
+        return
     if draft is None or draft.step != "contact":
         await message.reply_text(t("skip_nothing", lang))
         return

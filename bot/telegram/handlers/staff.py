@@ -8,12 +8,13 @@ import html
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
-from bot.core.tickets import STATUS_LABELS, Action, Status
+from bot.core.tickets import STAFF_STATUS_LABELS, Action, Status
 from bot.services import Services
 from bot.storage import drafts, tickets
 from bot.telegram import ticket_notify as notify
 from bot.telegram import ticket_ops as ops
 from bot.telegram.context import services
+from bot.telegram.handlers import directory
 from bot.telegram.i18n import t
 from bot.telegram.render import split_message
 
@@ -51,6 +52,10 @@ async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     drafts.bind(svc.engine, queue_id=queue_id, chat_id=chat.id, bound_by=user.id)
     await message.reply_text(t("bound", STAFF, queue=name, id=queue_id))
+    # What arrived while no group was bound now reaches this one.
+    notify.post_missing_cards(svc.engine, federation, chat.id, list(tickets.listing(svc.engine, open_only=True)))
+    directory.post_pending(svc, chat.id)
+    svc.wake_delivery()
 
 
 async def unbind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -91,7 +96,7 @@ async def queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     lines = [t("queue_list", STAFF, queue=name)]
     for row in rows:
-        status = STATUS_LABELS[Status(row.status)].zh
+        status = STAFF_STATUS_LABELS[Status(row.status)].zh
         lines.append(f"#{row.id} · {html.escape(status)} · {html.escape(row.place)} · "
                      f"{html.escape(row.description[:60])}")  # fmt: skip
     for part in split_message("\n".join(lines)):
@@ -128,7 +133,8 @@ async def act(update: Update, context: ContextTypes.DEFAULT_TYPE, action: Action
     if action is Action.TRANSFER and not rest.strip():
         await message.reply_text(t("usage", STAFF, usage=USAGE["transfer"]))
         return
-    outcome = ops.apply(svc, ticket, action, user, text=rest, target=rest.strip().split()[0] if rest.strip() else "")
+    target = rest.strip().split()[0] if rest.strip() else ""
+    outcome = ops.apply(svc, ticket, action, user, text=rest, target=target, source=update.update_id, from_chat=chat.id)
     svc.wake_delivery()
     await message.reply_text(outcome.text)
 
@@ -168,7 +174,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if action is None:
         await query.answer()
         return
-    outcome = ops.apply(svc, ticket, action, query.from_user, target=parts[3] if len(parts) > 3 else "")
+    outcome = ops.apply(svc, ticket, action, query.from_user, target=parts[3] if len(parts) > 3 else "",
+                        source=update.update_id, from_chat=query.message.chat.id)  # fmt: skip
     svc.wake_delivery()
     await query.answer(outcome.text[:190])
     await query.message.reply_text(outcome.text)
