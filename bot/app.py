@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from sqlalchemy import Engine
@@ -71,13 +72,17 @@ def build_application(
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         await delivery_bot.initialize()
         await register_menu(app)
+        services.metrics.last_api_success = time.time()  # initialize() reached the Bot API (getMe)
 
     async def post_shutdown(_: Application) -> None:  # type: ignore[type-arg]
         await delivery_bot.shutdown()
 
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
     live_faq = live_faq or LiveFaq(settings.faq_dir)  # content first: a broken FAQ creates no database
-    services = Services(settings=settings, engine=engine or open_database(settings.database_url), faq=live_faq)
+    engine = engine or open_database(
+        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
+    services = Services(settings=settings, engine=engine, faq=live_faq)
     app.bot_data[SERVICES_KEY] = services
     deliverer = Deliverer(delivery_bot, services.engine, metrics=services.metrics)
     app.bot_data[DELIVERER_KEY] = deliverer

@@ -34,7 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         settings = load_settings(**({"faq_dir": args.faq_dir} if getattr(args, "faq_dir", None) else {}))
-        configure_logging(settings.log_level if args.command == "run" else max_level(settings.log_level))
+        level = settings.log_level if args.command == "run" else max_level(settings.log_level)
+        configure_logging(level, settings.log_format)
         return int(args.handler(settings, args))
     except ConfigError as exc:
         print(f"qiaobot: {exc}", file=sys.stderr)
@@ -63,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qiaobot", description="Qiaolian Bot: the federation's Telegram assistant")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the bot on Telegram (long polling; needs BOT_TOKEN)")
+    run = sub.add_parser("run", help="run the bot on Telegram (needs BOT_TOKEN): long polling, or --webhook")
+    run.add_argument("--webhook", action="store_true", help="serve WEBHOOK_URL on WEBHOOK_LISTEN instead of polling")
     run.set_defaults(handler=cmd_run)
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal (no token needed)")
@@ -107,44 +109,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
-    """Long polling on Telegram until interrupted."""
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """Run on Telegram until SIGTERM/SIGINT: durable long polling, or a webhook."""
     from bot.app import ALLOWED_UPDATES, build_application
+    from bot.runner import run_polling, run_webhook
 
     token = settings.require_token()
+    if args.webhook:
+        settings.require_webhook()
     app = build_application(settings, token=token)
+    if args.webhook:
+        log.info("starting webhook mode (database %s)", _safe_url(settings.database_url))
+        asyncio.run(run_webhook(app, settings, ALLOWED_UPDATES))
+        return 0
     log.info(
         "starting long polling (API %s, database %s)",
         settings.telegram_api_url,
         _safe_url(settings.database_url),
     )
-    asyncio.run(run_durably(app, ALLOWED_UPDATES))
+    asyncio.run(run_polling(app, settings, ALLOWED_UPDATES))
     return 0
-
-
-async def run_durably(app: Any, allowed_updates: list[str]) -> None:
-    """Start the application, poll durably until SIGINT/SIGTERM, then stop cleanly.
-
-    (Not ``Application.run_polling``: its updater confirms updates before handlers run.)
-    """
-    import signal
-
-    from bot.telegram.polling import DurablePoller
-
-    poller = DurablePoller(app, allowed_updates=allowed_updates)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, poller.stop)
-    async with app:
-        if app.post_init:
-            await app.post_init(app)
-        await app.start()
-        try:
-            await poller.run()
-        finally:
-            await app.stop()
-    if app.post_shutdown:
-        await app.post_shutdown(app)
 
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,6 +30,13 @@ class Settings(BaseSettings):
     faq_dir: Path = Path("faq")
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     log_level: str = "INFO"
+    log_format: str = "text"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1:8080"
+    health_listen: str | None = None
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_max_overflow: int = Field(default=5, ge=0, le=100)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -68,6 +76,43 @@ class Settings(BaseSettings):
             raise ValueError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
 
+    @field_validator("log_format")
+    @classmethod
+    def _check_format(cls, value: str) -> str:
+        if value.strip().lower() not in {"text", "json"}:
+            raise ValueError("LOG_FORMAT must be text or json")
+        return value.strip().lower()
+
+    @field_validator("webhook_listen", "health_listen")
+    @classmethod
+    def _check_listen(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        host, _, port = value.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{value!r} must be host:port, e.g. 127.0.0.1:8080")
+        return value.strip()
+
+    def require_webhook(self) -> tuple[str, str]:
+        """(public URL, secret) for webhook mode, or a ConfigError that says what is missing."""
+        url = (self.webhook_url or "").strip()
+        secret = self.webhook_secret.get_secret_value().strip() if self.webhook_secret else ""
+        problems = []
+        if (
+            not url.startswith("https://")
+            and not url.startswith("http://127.")
+            and not url.startswith("http://localhost")
+        ):
+            problems.append(
+                "WEBHOOK_URL must be the public https:// URL Telegram posts to (e.g. https://bot.example.org/tg)"
+            )
+        if not (1 <= len(secret) <= 256) or not all(c.isalnum() or c in "_-" for c in secret):
+            problems.append("WEBHOOK_SECRET is required: 1–256 characters of A–Z, a–z, 0–9, _ and - "
+                            "(e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")  # fmt: skip
+        if problems:
+            raise ConfigError("webhook mode needs:\n  " + "\n  ".join(problems))
+        return url, secret
+
     @property
     def telegram_file_url(self) -> str:
         """The file download base that matches ``telegram_api_url`` (…/bot → …/file/bot)."""
@@ -98,7 +143,29 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
-    for noisy in ("httpx", "httpcore", "apscheduler"):
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, event (and the exception, if any)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False)
+
+
+def configure_logging(level: str, fmt: str = "text") -> None:
+    """Logs carry no message text, names or phone numbers at INFO and above; PTB's and httpx's
+    request dumps stay off unless LOG_LEVEL=DEBUG."""
+    handler = logging.StreamHandler()
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.ExtBot", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

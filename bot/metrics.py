@@ -23,6 +23,7 @@ class Metrics:
     latency_sum: float = 0.0
     latency_count: int = 0
     last_api_success: float = 0.0  # time.time() of the last Bot API call that worked
+    last_api_failure: float = 0.0  # … and of the last one that failed for network/5xx reasons
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def observe_delivery(self, outcome: str, latency_s: float | None = None) -> None:

@@ -111,10 +111,13 @@ class WebApp:
         except SQLAlchemyError as exc:
             report["database"] = f"unreachable: {type(exc).__name__}"
             return False, report
-        age = time.time() - self.services.metrics.last_api_success
-        report["bot_api_seconds_since_success"] = round(age) if self.services.metrics.last_api_success else None
+        metrics = self.services.metrics
+        # The Bot API counts as reachable unless the latest call failed and none worked for a while.
+        failing = metrics.last_api_failure > metrics.last_api_success
+        stale = time.time() - metrics.last_api_success > API_FRESH_SECONDS
+        report["bot_api"] = "failing" if failing and stale else "ok"
         ready = (
-            age <= API_FRESH_SECONDS
+            report["bot_api"] == "ok"
             and report["intake_backlog"] <= MAX_INTAKE_BACKLOG
             and report["outbox_backlog"] <= MAX_OUTBOX_BACKLOG
         )

@@ -14,8 +14,8 @@ from typing import Any
 from tests.conftest import FAQ_DIR
 
 
-def start_bot(workdir: Path, port: int, **env: str) -> subprocess.Popen[bytes]:
-    """`python -m bot run` in ``workdir`` with its log in ``workdir/bot.log``."""
+def start_bot(workdir: Path, port: int, *args: str, **env: str) -> subprocess.Popen[bytes]:
+    """`python -m bot run [args]` in ``workdir`` with its log in ``workdir/bot.log``."""
     environment = {
         **os.environ,
         "BOT_TOKEN": "123456:TEST-TOKEN",
@@ -26,7 +26,8 @@ def start_bot(workdir: Path, port: int, **env: str) -> subprocess.Popen[bytes]:
         **env,
     }
     log = (workdir / "bot.log").open("ab")
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=environment, stdout=log, stderr=log)
+    command = [sys.executable, "-m", "bot", "run", *args]
+    return subprocess.Popen(command, cwd=workdir, env=environment, stdout=log, stderr=log)
 
 
 def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGINT) -> None:

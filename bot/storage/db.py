@@ -59,6 +59,8 @@ def _create(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    kwargs.setdefault("pool_size", 5)
+    kwargs.setdefault("max_overflow", 5)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
@@ -113,13 +115,17 @@ class DatabaseNotReady(Exception):
     """The database schema is behind the code; the message says what to run."""
 
 
-def open_database(url: str) -> Engine:
+def open_database(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> Engine:
     """Create the engine and make sure the schema is current.
 
     SQLite (the try-it default) is upgraded in place. Other databases are only checked: their
     schema changes through ``qiaobot db upgrade``, run deliberately by the operator.
     """
-    engine = create_db_engine(url)
+    engine = (
+        create_db_engine(url)
+        if is_sqlite(normalize_url(url))
+        else create_db_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+    )
     try:
         if is_sqlite(str(engine.url)):
             upgrade(engine)

@@ -109,7 +109,7 @@ def finish(engine: Engine, *, update_id: int, status: str = "done", error: str |
         row = s.get(IntakeUpdate, update_id)
         if row is not None:
             row.status, row.error, row.processed_at = status, (error or None) and error[:500], utcnow()
-            row.locked_by = row.locked_until = None
+            row.locked_until = None  # locked_by stays: which process handled it
             s.add(row)
 
 

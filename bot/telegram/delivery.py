@@ -146,6 +146,8 @@ class Deliverer:
             return False
         except (NetworkError, TelegramError) as exc:
             self._count("network_error")
+            if self.metrics is not None:
+                self.metrics.last_api_failure = time.time()
             delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(row.attempts, 12)))
             outbox.retry_later(self.engine, row_id=row.id, delay=delay, error=str(exc), now=now)
             log.warning("outbox message %s: %s; retry in %s", row.id, exc, delay)

@@ -16,6 +16,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from typing import Any
 
 from telegram import Update
@@ -32,7 +33,8 @@ MAX_ATTEMPTS = 3
 class DurablePoller:
     def __init__(self, app: Application, *, allowed_updates: list[str], poll_timeout: int = POLL_TIMEOUT) -> None:  # type: ignore[type-arg]
         self.app = app
-        self.engine = app.bot_data["services"].engine
+        self.services = app.bot_data["services"]
+        self.engine = self.services.engine
         self.allowed_updates = allowed_updates
         self.poll_timeout = poll_timeout
         self.stopping = asyncio.Event()
@@ -48,6 +50,14 @@ class DurablePoller:
         self.stopping.set()
         self._wake.set()
 
+    def wake(self) -> None:
+        """Something was stored (by the webhook): process it now rather than at the next tick."""
+        self._wake.set()
+
+    async def process_forever(self) -> None:
+        """Only the processing half (webhook mode: the HTTP endpoint stores the updates)."""
+        await self._process_loop()
+
     async def _fetch_loop(self) -> None:
         backoff = 1.0
         while not self.stopping.is_set():
@@ -60,6 +70,7 @@ class DurablePoller:
             except RetryAfter as exc:
                 await self._sleep(float(_seconds(exc.retry_after)))
             except (NetworkError, TimedOut) as exc:
+                self.services.metrics.last_api_failure = time.time()
                 log.warning("getUpdates failed (%s); retrying in %.0fs", exc, backoff)
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, 60.0)
@@ -75,6 +86,7 @@ class DurablePoller:
         for update in updates:
             if await asyncio.to_thread(intake.store, self.engine, update_id=update.update_id, payload=update.to_json()):
                 new += 1
+        self.services.metrics.last_api_success = time.time()
         if updates:
             self._wake.set()
         return new
@@ -101,6 +113,7 @@ class DurablePoller:
             update = Update.de_json(_loads(row.payload), self.app.bot)
             await self.app.process_update(update)
             await asyncio.to_thread(intake.finish, self.engine, update_id=row.update_id)
+            self.services.metrics.updates_processed += 1
             done += 1
         return done
 

@@ -30,6 +30,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if user is not None and update.effective_chat and update.effective_chat.type == "private":
             repo.mark_blocked(services(context).engine, user_id=user.id)
         return
+    services(context).metrics.handler_errors += 1
     log.error("error while handling update %s", update.update_id, exc_info=error)
     chat = update.effective_chat
     if chat is None or chat.type != "private":
