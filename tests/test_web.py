@@ -16,8 +16,9 @@ from bot.storage import intake
 from bot.web import WebApp
 
 SECRET = "the-secret"
+USER = {"id": 2**40, "is_bot": False, "first_name": "A"}
 UPDATE = {"update_id": 77, "message": {"message_id": 1, "date": 1, "chat": {"id": 2**40, "type": "private"},
-                                        "from": {"id": 2**40, "is_bot": False, "first_name": "A"}, "text": "hi"}}  # fmt: skip
+                                        "from": USER, "text": "hi"}}  # fmt: skip
 
 
 async def call(
