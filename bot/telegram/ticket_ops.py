@@ -160,4 +160,7 @@ def _transfer(
                        queue=new_name), f"ev:{event}:old")  # fmt: skip
     notify.post_card(svc.engine, federation, ticket, reason=f"ev{event}")
     notify.to_user(svc.engine, federation, ticket, "notify_transferred", f"ev:{event}:user")
-    return Outcome(True, t("card_transferred_away", STAFF, id=ticket.id, actor=name, queue=new_name))
+    done = t("card_transferred_away", STAFF, id=ticket.id, actor=name, queue=new_name)
+    if new_target is None:  # nobody can see it yet: say so instead of pretending it arrived
+        done += "\n" + t("no_group_yet", STAFF, queue=new_name)
+    return Outcome(True, done)
