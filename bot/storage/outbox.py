@@ -113,7 +113,8 @@ def mark_sent(engine: Engine, *, row_id: int, message_id: int | None, now: datet
         row.locked_by = row.locked_until = None
         row.attempts += 1
         s.add(row)
-        if row.ticket_id is not None and message_id is not None:  # replying to it reaches the ticket
+        if row.ticket_id is not None and message_id is not None and row.method.startswith("send"):
+            # Replying to it reaches the ticket.
             s.add(StaffPost(chat_id=row.chat_id, message_id=message_id, ticket_id=row.ticket_id))
 
 
@@ -164,6 +165,17 @@ def follow_migration(engine: Engine, *, old_chat_id: int, new_chat_id: int) -> N
 def backlog(engine: Engine) -> int:
     with session_scope(engine) as s:
         return len(s.exec(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all())
+
+
+def sent_cards(engine: Engine, *, ticket_id: int) -> Sequence[OutboxMessage]:
+    """The ticket's cards that reached a staff group (to keep them up to date)."""
+    with session_scope(engine) as s:
+        stmt = select(OutboxMessage).where(
+            OutboxMessage.ticket_id == ticket_id, OutboxMessage.status == "sent",
+            OutboxMessage.method == "sendMessage", col(OutboxMessage.dedupe_key).startswith("card:"),
+            col(OutboxMessage.message_id).is_not(None),
+        )  # fmt: skip
+        return s.exec(stmt).all()
 
 
 def has_card(engine: Engine, *, ticket_id: int, chat_id: int) -> bool:

@@ -104,16 +104,22 @@ class Deliverer:
         if self.metrics is not None:
             self.metrics.observe_delivery(outcome)
 
-    async def _call(self, row: OutboxMessage) -> Message:
+    async def _call(self, row: OutboxMessage) -> Message | None:
         """The stored payload, sent through the bot's own method for it."""
         payload = json.loads(row.payload)
         kwargs: dict[str, Any] = {"chat_id": row.chat_id, **payload}
+        if kwargs.get("reply_markup") == {"inline_keyboard": []}:
+            # Removing buttons needs an explicitly empty keyboard (PTB would serialise it as {}).
+            kwargs["api_kwargs"] = {"reply_markup": json.dumps(kwargs.pop("reply_markup"))}
         if isinstance(kwargs.get("reply_markup"), dict):
             kwargs["reply_markup"] = InlineKeyboardMarkup.de_json(kwargs["reply_markup"], self.bot)
         if isinstance(kwargs.get("link_preview_options"), dict):
             kwargs["link_preview_options"] = LinkPreviewOptions(**kwargs["link_preview_options"])
         if isinstance(kwargs.get("reply_parameters"), dict):
             kwargs["reply_parameters"] = ReplyParameters(**kwargs["reply_parameters"])
+        if row.method == "editMessageText":
+            edited = await self.bot.edit_message_text(**kwargs)
+            return edited if isinstance(edited, Message) else None
         if row.method == "sendPhoto":
             return await self.bot.send_photo(**kwargs)
         if row.method == "sendDocument":
@@ -156,5 +162,5 @@ class Deliverer:
         if self.metrics is not None:
             self.metrics.last_api_success = time.time()
             self.metrics.observe_delivery("sent", max(0.0, (now - row.created_at).total_seconds()))
-        outbox.mark_sent(self.engine, row_id=row.id, message_id=result.message_id, now=now)
+        outbox.mark_sent(self.engine, row_id=row.id, message_id=result.message_id if result else None, now=now)
         return True

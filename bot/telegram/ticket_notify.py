@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.federation import Federation
 from bot.core.language import UiLang, content_lang, parse
-from bot.core.tickets import CATEGORY_BY_ID, STAFF_STATUS_LABELS, Status
+from bot.core.tickets import CATEGORY_BY_ID, OPEN, STAFF_STATUS_LABELS, Status
 from bot.storage import drafts, outbox
 from bot.storage.ticket_tables import Ticket
 from bot.telegram.i18n import localize, t
@@ -93,6 +93,18 @@ def post_card(engine: Engine, federation: Federation, ticket: Ticket, *, reason:
                    reply_markup=card_markup(ticket.id), ticket_id=ticket.id)  # fmt: skip
     forward_attachments(engine, chat_id, ticket.id, _attachments(ticket), key)
     return True
+
+
+def refresh_cards(engine: Engine, federation: Federation, ticket: Ticket, key: str) -> None:
+    """Keep every posted card of the ticket current (status, queue); a closed one loses its buttons."""
+    if ticket.id is None:
+        return
+    markup = card_markup(ticket.id) if Status(ticket.status) in OPEN else {"inline_keyboard": []}
+    for card in outbox.sent_cards(engine, ticket_id=ticket.id):
+        extra = {"message_id": card.message_id, "text": card_text(ticket, federation), "parse_mode": "HTML",
+                 "reply_markup": markup}  # fmt: skip
+        outbox.enqueue(engine, dedupe_key=f"cardedit:{card.id}:{key}", chat_id=card.chat_id, text="",
+                       method="editMessageText", extra=extra, ticket_id=ticket.id)  # fmt: skip
 
 
 def forward_attachments(engine: Engine, chat_id: int, ticket_id: int, items: list[dict[str, str]], key: str) -> None:

@@ -93,6 +93,7 @@ def apply(
             source=source,
         )
         notify.to_user(engine, federation, ticket, "notify_claimed", f"ev:{event}")
+        notify.refresh_cards(engine, federation, ticket, f"ev{event}")
         return Outcome(True, t("claimed", STAFF, actor=name, id=ticket.id))
     if action is Action.REPLY:
         if not text.strip():
@@ -100,7 +101,7 @@ def apply(
         claimed = (user.id, name) if ticket.claimed_by is None else None
         msg = tickets.add_message(engine, ticket_id=tid, direction="out", author_id=user.id, author_name=name,
                                   text=text, now=now)  # fmt: skip
-        ticket, _ = tickets.change(
+        ticket, event = tickets.change(
             engine,
             ticket_id=tid,
             action="reply",
@@ -113,6 +114,7 @@ def apply(
             source=source,
         )
         notify.to_user(engine, federation, ticket, "notify_reply", f"msg:{msg}", text=text)
+        notify.refresh_cards(engine, federation, ticket, f"ev{event}")
         return Outcome(True, t("replied", STAFF, id=ticket.id))
     if action is Action.NOTE:
         msg = tickets.add_message(engine, ticket_id=tid, direction="note", author_id=user.id, author_name=name,
@@ -128,6 +130,7 @@ def apply(
     note = text.strip()
     notify.to_user(engine, federation, ticket, "notify_resolved", f"ev:{event}", markup=notify.rating_markup(tid),
                    note=note)  # fmt: skip
+    notify.refresh_cards(engine, federation, ticket, f"ev{event}")
     return Outcome(True, t("resolved", STAFF, actor=name, id=ticket.id))
 
 
@@ -158,6 +161,7 @@ def _transfer(
     if old_target and old_target[0] != from_chat and (new_target is None or old_target[0] != new_target[0]):
         notify.to_chat(svc.engine, old_target[0], t("card_transferred_away", STAFF, id=ticket.id, actor=name,
                        queue=new_name), f"ev:{event}:old")  # fmt: skip
+    notify.refresh_cards(svc.engine, federation, ticket, f"ev{event}")
     notify.post_card(svc.engine, federation, ticket, reason=f"ev{event}")
     notify.to_user(svc.engine, federation, ticket, "notify_transferred", f"ev:{event}:user")
     done = t("card_transferred_away", STAFF, id=ticket.id, actor=name, queue=new_name)

@@ -235,3 +235,18 @@ async def test_the_name_stays_hidden_unless_the_user_agrees(bot: BotHarness) -> 
     await bot.deliver()
     card = next(text for text in texts_to(bot, CHALING_GROUP) if f"#{ticket.id}" in text)
     assert "Mei" not in card and "不显示名字" in card
+
+
+async def test_cards_stay_current_and_lose_their_buttons_when_closed(bot: BotHarness) -> None:
+    await setup_groups(bot)
+    ticket = await file_report(bot)
+    await bot.deliver()
+    card = next(m for m in bot.api.messages(CHALING_GROUP) if "tk:claim" in str(m.get("reply_markup")))
+    assert "待认领" in card["text"]
+    await bot.press(CHALING_STAFF, f"tk:claim:{ticket.id}", card)
+    await bot.deliver()
+    assert "处理中" in card["text"] and "Chen" not in card["text"]  # the stored message itself was edited
+    await in_group(bot, CHALING_STAFF, CHALING_GROUP, f"/resolve {ticket.id}")
+    await bot.deliver()
+    assert "已解决" in card["text"]
+    assert card.get("reply_markup") == {"inline_keyboard": []}

@@ -137,6 +137,7 @@ async def on_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         escalate_at=deadline,
         detail=f"{stars} stars",
     )
+    notify.refresh_cards(svc.engine, federation, ticket, f"ev{event}")
     key = "reopened" if status is Status.REOPENED else "rated_staff"
     notify.to_staff(svc.engine, federation, ticket, key, f"ev:{event}", stars=stars)
     if status is Status.REOPENED:
