@@ -95,6 +95,13 @@ def _parser() -> argparse.ArgumentParser:
     ts.add_argument("id", type=int)
     ts.set_defaults(handler=cmd_tickets_show)
 
+    users = sub.add_parser("users", help="people who used the bot (for admins)")
+    users_sub = users.add_subparsers(dest="users_command", metavar="SUBCOMMAND")
+    forget = users_sub.add_parser("forget", help="delete everything stored about one Telegram user (on request)")
+    forget.add_argument("user_id", type=int)
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    forget.set_defaults(handler=cmd_users_forget)
+
     directory = sub.add_parser("directory", help="the association directory")
     directory_sub = directory.add_subparsers(dest="directory_command", metavar="SUBCOMMAND")
     stale = directory_sub.add_parser("stale", help="associations not verified for a while")
@@ -207,7 +214,8 @@ def cmd_tickets_show(settings: Settings, args: argparse.Namespace) -> int:
     print(json.dumps(_ticket_json(ticket), ensure_ascii=False, indent=1))
     print("\nthread:")
     for m in tickets.thread(engine, ticket_id=args.id):
-        print(f"  {m.created_at:%Y-%m-%d %H:%M} {m.direction:<4} {m.author_name or '-'}: {m.text}")
+        author = m.author_name if m.direction != "in" or ticket.share_identity else "(reporter)"
+        print(f"  {m.created_at:%Y-%m-%d %H:%M} {m.direction:<4} {author or '-'}: {m.text}")
     print("\nhistory:")
     for e in tickets.history(engine, ticket_id=args.id):
         print(f"  {e.created_at:%Y-%m-%d %H:%M} {e.action:<13} by {e.actor_id or 'system'} {e.detail or ''}")
@@ -234,6 +242,22 @@ def _ticket_json(t: Any) -> dict[str, Any]:
         "user_name": t.user_name if t.share_identity else None, "claimed_by": t.claimed_by_name,
         "rating": t.rating, "escalate_at": t.escalate_at.isoformat() if t.escalate_at else None,
     }  # fmt: skip
+
+
+def cmd_users_forget(settings: Settings, args: argparse.Namespace) -> int:
+    """Delete a user's reports, join requests, questions and stored messages (the privacy promise)."""
+    from bot.storage.forget import forget_user
+
+    engine = open_existing(settings)
+    if not args.yes:
+        answer = input(f"Delete everything stored about Telegram user {args.user_id}? Type yes: ")
+        if answer.strip().lower() != "yes":
+            print("nothing deleted")
+            return 1
+    done = forget_user(engine, user_id=args.user_id)
+    print(f"deleted: {done.tickets} report(s), {done.join_requests} join request(s), {done.questions} question(s), "
+          f"{done.updates} stored update(s), {done.messages} queued message(s)")  # fmt: skip
+    return 0
 
 
 def cmd_directory_stale(settings: Settings, args: argparse.Namespace) -> int:
