@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.ext import ContextTypes
 
 from bot.core.tickets import STAFF_STATUS_LABELS, Action, Status
@@ -27,15 +27,24 @@ ACTIONS = {"claim": Action.CLAIM, "reply": Action.REPLY, "transfer": Action.TRAN
            "note": Action.NOTE, "ticket": Action.VIEW}  # fmt: skip
 
 
-async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/bind <queue-id> (admins, in the staff group): this group now works that queue."""
+async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Message, User, Chat, Services] | None:
+    """The message, its author, chat and the services — if the author is an admin (else say so)."""
     message, user, chat = update.effective_message, update.effective_user, update.effective_chat
     if message is None or user is None or chat is None:
-        return
+        return None
     svc = services(context)
     if not svc.is_admin(user.id):
         await message.reply_text(t("admins_only", STAFF))
+        return None
+    return message, user, chat, svc
+
+
+async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/bind <queue-id> (admins, in the staff group): this group now works that queue."""
+    found = await _admin(update, context)
+    if found is None:
         return
+    message, user, chat, svc = found
     if chat.type == Chat.PRIVATE:
         await message.reply_text(t("group_only", STAFF))
         return
@@ -60,13 +69,10 @@ async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def unbind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/unbind (admins): release this group from its queue."""
-    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if message is None or user is None or chat is None:
+    found = await _admin(update, context)
+    if found is None:
         return
-    svc = services(context)
-    if not svc.is_admin(user.id):
-        await message.reply_text(t("admins_only", STAFF))
-        return
+    message, _, chat, svc = found
     queue_id = drafts.unbind(svc.engine, chat_id=chat.id)
     federation = svc.faq.current.federation
     text = (
