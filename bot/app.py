@@ -100,10 +100,11 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, start.ignore), -10)
     # Earlier groups first: a staff reply to a ticket post, a report being written, then a
     # message for a ticket that waits for its author; everything else is a question.
+    app.add_handler(MessageHandler(private & filters.COMMAND, directory.forget_place_prompt), -11)
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, directory.on_place_text), -7)
     app.add_handler(MessageHandler(groups & filters.REPLY & filters.TEXT & ~filters.COMMAND, staff.on_reply), -6)
     app.add_handler(MessageHandler(user_input, directory.on_form_message), -5)
     app.add_handler(MessageHandler(user_input, report.on_message), -4)
-    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, directory.on_place_text), -3)
     app.add_handler(MessageHandler(user_input, mytickets.on_thread_message), -2)
     app.add_handler(CommandHandler("find", directory.find, filters=private))
     app.add_handler(MessageHandler(private & filters.LOCATION, directory.on_location))

@@ -262,16 +262,18 @@ def cmd_users_forget(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_directory_stale(settings: Settings, args: argparse.Namespace) -> int:
     """Entries whose last_verified is older than --months: the list to re-check with each association."""
+    import calendar
     from datetime import date
 
     from bot.content.live import LiveFaq
 
-    if args.months < 0:
-        print("qiaobot: --months must be 0 or more", file=sys.stderr)
+    if not 0 <= args.months <= 1200:
+        print("qiaobot: --months must be between 0 and 1200", file=sys.stderr)
         return 2
     today = date.today()
     months = today.year * 12 + today.month - 1 - args.months
-    cutoff = date(months // 12, months % 12 + 1, min(today.day, 28))
+    year, month = divmod(months, 12)
+    cutoff = date(year, month + 1, min(today.day, calendar.monthrange(year, month + 1)[1]))
     rows = LiveFaq(settings.faq_dir).current.directory.stale(older_than=cutoff)
     for a in rows:
         print(f"{a.last_verified.isoformat()}  {a.id:<28} {a.country}  {a.city.en:<16} {a.name.en}")

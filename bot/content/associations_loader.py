@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 
@@ -19,6 +19,7 @@ _FIELDS = {"id", "name", "aliases", "country", "city", "location", "languages", 
            "hometown", "last_verified"}  # fmt: skip
 _REQUIRED = _FIELDS - {"aliases", "hometown"}
 _CODE_RE = re.compile(r"^[A-Z]{2}$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def check_directory(directory: Path) -> tuple[Directory | None, list[Problem]]:
@@ -38,6 +39,8 @@ def check_directory(directory: Path) -> tuple[Directory | None, list[Problem]]:
     reader.keys(data, "associations.yaml", {"countries", "associations"}, {"countries", "associations"})
     countries = _countries(reader, data.get("countries"))
     associations = _associations(reader, data.get("associations"), {c.code for c in countries})
+    if not associations and not any(p.severity == "error" for p in reader.problems):
+        reader.warn(1, "the directory has no associations: /find will find nothing")
     if any(p.severity == "error" for p in reader.problems):
         return None, reader.problems
     return Directory(tuple(countries), tuple(associations)), reader.problems
@@ -108,7 +111,7 @@ def _association(reader: Reader, item: LineDict, codes: set[str]) -> Association
     description = reader.localized(item, "description", where)
     contacts = _contacts(reader, item, where)
     join = reader.text(item, "join", where)
-    if join is not None and join != "request" and not join.startswith("https://"):
+    if join is not None and join != "request" and not _is_https(join):
         reader.error(item.line_of("join"), f"{where}: join must be 'request' or an https:// link, got {join!r}")
         ok = False
     verified = _date(reader, item, where)
@@ -143,7 +146,8 @@ def _location(reader: Reader, item: LineDict, where: str) -> tuple[float, float]
     if node is None:
         return None
     lat, lon = node.get("lat"), node.get("lon")
-    if not isinstance(lat, int | float) or not isinstance(lon, int | float) or isinstance(lat, bool):
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lon))
+    if not numbers or not isinstance(lat, int | float) or not isinstance(lon, int | float):
         reader.error(node.line, f"{where}: location needs numeric lat and lon")
         return None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -157,24 +161,47 @@ def _contacts(reader: Reader, item: LineDict, where: str) -> dict[str, str] | No
     if node is None:
         return None
     reader.keys(node, f"{where} contacts", CONTACT_KINDS, set())
-    out = {k: str(v).strip() for k, v in node.items() if k in CONTACT_KINDS and isinstance(v, str) and v.strip()}
+    out: dict[str, str] = {}
+    for kind, value in node.items():
+        if kind not in CONTACT_KINDS:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            reader.error(node.line_of(kind), f"{where}: {kind} must be text, got {describe(value)}")
+            continue
+        out[kind] = value.strip()
     if not out:
         reader.error(node.line, f"{where}: give at least one contact (website, email, phone or telegram)")
         return None
-    if "website" in out and not out["website"].startswith(("https://", "http://")):
-        reader.error(node.line_of("website"), f"{where}: website must start with https://")
+    if "website" in out and not _is_https(out["website"]):
+        reader.error(node.line_of("website"), f"{where}: website must be an https:// address")
+    if "email" in out and not _EMAIL_RE.match(out["email"]):
+        reader.error(node.line_of("email"), f"{where}: {out['email']!r} is not an email address")
     return out
+
+
+def _is_https(url: str) -> bool:
+    host = url.removeprefix("https://").split("/")[0]
+    return url.startswith("https://") and "." in host and " " not in url
 
 
 def _date(reader: Reader, item: LineDict, where: str) -> date | None:
     value = item.get("last_verified")
+    if isinstance(value, datetime):
+        reader.error(item.line_of("last_verified"), f"{where}: last_verified is a day, without a time (2026-06-30)")
+        return None
     if isinstance(value, date):
-        return value
+        return _not_future(reader, item, where, value)
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            return _not_future(reader, item, where, date.fromisoformat(value.strip()))
         except ValueError:
             pass
     if "last_verified" in item:
         reader.error(item.line_of("last_verified"), f"{where}: last_verified must be a date like 2026-06-30")
     return None
+
+
+def _not_future(reader: Reader, item: LineDict, where: str, day: date) -> date:
+    if day > date.today():
+        reader.warn(item.line_of("last_verified"), f"{where}: last_verified {day} is in the future")
+    return day

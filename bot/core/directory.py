@@ -14,7 +14,7 @@ from bot.core.geo import GridIndex
 from bot.core.normalize import normalize
 from bot.core.script import has_cjk
 
-FUZZY_CUTOFF = 82
+FUZZY_CUTOFF = 88
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +108,12 @@ class Directory:
         flat = norm.replace(" ", "")
         words = set(norm.split())
         out: list[Association] = []
-        for index in (self._city, self._country):
+        for index, shortest in ((self._city, 2), (self._country, 3)):
             for key in sorted(index, key=len, reverse=True):
-                hit = (key in words) if key.isascii() else (len(key) >= 2 and key in flat)
+                if key.isascii():  # a word, or several run together: "I'm in New York" → newyork
+                    hit = key in words or (len(key) >= 6 and key in flat)
+                else:  # 我在纽约 (a country needs 3 characters: 大马 is also in 大马士革)
+                    hit = len(key) >= shortest and key in flat
                 if hit:
                     out.extend(a for a in index[key] if a not in out)
         return out

@@ -19,7 +19,15 @@ def to_simplified(text: str) -> str:
 
 # Phrases OpenCC's tables get wrong in this bot's texts: 换发 (reissue) is not 換髮 (new hair),
 # 免签 (visa-free) is not 免籤 (lottery slip), 别着急 is not 彆著急; Taiwan's standard is 了解.
-_TRADITIONAL_FIXES = {"換髮": "換發", "免籤": "免簽", "彆著": "別著", "瞭解": "了解", "回複": "回覆"}
+_TRADITIONAL_FIXES = {
+    "換髮": "換發",
+    "免籤": "免簽",
+    "彆著": "別著",
+    "瞭解": "了解",
+    "回複": "回覆",
+    "併發送": "並發送",
+    "曆史": "歷史",
+}
 
 
 def to_traditional(text: str) -> str:

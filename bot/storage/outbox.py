@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from bot.storage.delivery_tables import OutboxMessage
 from bot.storage.models import utcnow
 from bot.storage.repo import session_scope
-from bot.storage.ticket_tables import Binding, StaffPost
+from bot.storage.ticket_tables import Binding, JoinRequest, StaffPost
 
 GROUP_PER_MINUTE = 20
 _sent = OutboxMessage.__table__.alias("sent")  # type: ignore[attr-defined]
@@ -160,6 +160,7 @@ def follow_migration(engine: Engine, *, old_chat_id: int, new_chat_id: int) -> N
             .values(chat_id=new_chat_id)
         )
         s.execute(update(Binding).where(col(Binding.chat_id) == old_chat_id).values(chat_id=new_chat_id))
+        s.execute(update(JoinRequest).where(col(JoinRequest.sent_to) == old_chat_id).values(sent_to=new_chat_id))
 
 
 def backlog(engine: Engine) -> int:

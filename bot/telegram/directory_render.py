@@ -11,6 +11,29 @@ from bot.core.language import UiLang, content_lang
 from bot.telegram.i18n import localize, t
 
 CONTACT_ICONS = {"website": "🌐", "email": "✉️", "phone": "☎️", "telegram": "💬"}
+# Names in the YAML are English; Chinese readers get these.
+LANGUAGE_NAMES_ZH = {
+    "Mandarin": "普通话", "Cantonese": "粤语", "Hokkien": "闽南语", "Hakka": "客家话", "Teochew": "潮州话",
+    "Hunanese": "湘语", "Hainanese": "海南话", "Fuzhounese": "福州话", "Wenzhounese": "温州话",
+    "Shanghainese": "上海话",
+    "English": "英语", "Malay": "马来语", "Thai": "泰语", "Indonesian": "印尼语", "Filipino": "菲律宾语",
+    "Tagalog": "他加禄语", "Vietnamese": "越南语", "Burmese": "缅甸语", "Japanese": "日语", "Korean": "韩语",
+    "French": "法语", "Italian": "意大利语", "Spanish": "西班牙语", "German": "德语", "Portuguese": "葡萄牙语",
+    "Arabic": "阿拉伯语", "Afrikaans": "南非荷兰语", "Zulu": "祖鲁语", "Creole": "克里奥尔语", "Tamil": "泰米尔语",
+}  # fmt: skip
+PROVINCES_ZH = {"Hunan": "湖南", "Fujian": "福建", "Guangdong": "广东", "Zhejiang": "浙江", "Hainan": "海南",
+                "Guangxi": "广西", "Jiangsu": "江苏", "Shanghai": "上海", "Taishan": "台山"}  # fmt: skip
+
+
+def languages(association: Association, lang: UiLang) -> str:
+    if lang == "en":
+        return ", ".join(association.languages)
+    return localize("、".join(LANGUAGE_NAMES_ZH.get(x, x) for x in association.languages), lang)
+
+
+def hometown(association: Association, lang: UiLang) -> str:
+    name = association.hometown or ""
+    return name if lang == "en" else localize(PROVINCES_ZH.get(name, name), lang)
 
 
 def contacts(association: Association) -> str:
@@ -26,27 +49,28 @@ def contacts(association: Association) -> str:
 def city_line(directory: Directory, association: Association, lang: UiLang) -> str:
     cl = content_lang(lang)
     country = next((c for c in directory.countries if c.code == association.country), None)
-    where = association.city.get(cl) + (", " + country.name.get(cl) if country else "")
+    city, nation = association.city.get(cl), country.name.get(cl) if country else ""
+    where = city if not nation or nation == city else city + ("，" if cl == "zh" else ", ") + nation
     return html.escape(localize(where, lang))
 
 
 def result(directory: Directory, association: Association, lang: UiLang, distance_km: float | None = None) -> str:
     cl = content_lang(lang)
-    distance = f" · {distance_km:,.0f} km" if distance_km is not None else ""
+    distance = "" if distance_km is None else " · < 1 km" if distance_km < 1 else f" · {distance_km:,.0f} km"
     text = t("result", lang, name=localize(association.name.get(cl), lang), city="{city}", distance=distance,
-             languages=", ".join(association.languages), contacts="{contacts}",
+             languages=languages(association, lang), contacts="{contacts}",
              verified=association.last_verified.isoformat())  # fmt: skip
     return text.replace("{city}", city_line(directory, association, lang)).replace("{contacts}", contacts(association))
 
 
 def details(directory: Directory, association: Association, lang: UiLang) -> str:
     cl = content_lang(lang)
-    hometown = t("hometown_line", lang, hometown=association.hometown) if association.hometown else ""
+    home = t("hometown_line", lang, hometown=hometown(association, lang)) if association.hometown else ""
     text = t("details", lang, name=localize(association.name.get(cl), lang), city="{city}",
-             languages=", ".join(association.languages), hometown="{hometown}",
+             languages=languages(association, lang), hometown="{hometown}",
              description=localize(association.description.get(cl), lang), contacts="{contacts}",
              verified=association.last_verified.isoformat())  # fmt: skip
-    text = text.replace("{city}", city_line(directory, association, lang)).replace("{hometown}", hometown)
+    text = text.replace("{city}", city_line(directory, association, lang)).replace("{hometown}", home)
     return text.replace("{contacts}", contacts(association)) + "\n\n" + t("sample_note", lang)
 
 

@@ -22,7 +22,8 @@ CATALOG: dict[str, dict[str, str]] = {
             "我可以：\n"
             "• 回答常见问题：护照、签证、子女教育、家乡房产、养老保险等，直接发问即可；\n"
             "• 按类别浏览常见问题：/faq；\n"
-            "• 反映困难，转给您家乡县（市、区）的侨联：/report。\n\n"
+            "• 查找您所在地的侨团并申请加入：/find；\n"
+            "• 反映困难，转给您家乡县（市、区）的侨联：/report，进度用 /mytickets 查看。\n\n"
             "请选择您习惯的语言："
         ),
         "en": (
@@ -32,7 +33,9 @@ CATALOG: dict[str, dict[str, str]] = {
             "• answer common questions (passports, visas, schooling, hometown property, pensions…):"
             " just ask;\n"
             "• let you browse the questions by topic: /faq;\n"
-            "• take a report of a difficulty for your hometown county federation: /report.\n\n"
+            "• find overseas Chinese associations near you and ask to join: /find;\n"
+            "• take a report of a difficulty for your hometown county federation: /report (follow it with "
+            "/mytickets).\n\n"
             "Please choose your language:"
         ),
     },
@@ -41,7 +44,9 @@ CATALOG: dict[str, dict[str, str]] = {
             "<b>使用说明</b>\n\n"
             "直接输入您的问题，例如“护照过期了怎么办”，我会给出答案或可能相关的问题。\n\n"
             "/faq 按类别浏览常见问题\n"
+            "/find 查找附近的侨团（可以分享位置）\n"
             "/report 反映困难\n"
+            "/mytickets 我的反映和入会申请\n"
             "/language 切换语言（简体中文 / 繁體中文 / English）\n"
             "/cancel 取消当前操作\n"
             "/help 显示本说明\n\n"
@@ -52,7 +57,9 @@ CATALOG: dict[str, dict[str, str]] = {
             "Type your question, e.g. “my passport has expired”, and I will answer it or suggest related "
             "questions.\n\n"
             "/faq browse the questions by topic\n"
+            "/find associations near you (you can share your location)\n"
             "/report report a difficulty\n"
+            "/mytickets your reports and join requests\n"
             "/language change language (简体中文 / 繁體中文 / English)\n"
             "/cancel cancel what you are doing\n"
             "/help show this help\n\n"

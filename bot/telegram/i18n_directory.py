@@ -14,11 +14,19 @@ DIRECTORY_TEXTS: dict[str, dict[str, str]] = {
         "en": "I found no association for “{place}”. Try another spelling (city or country), or share your "
         "location to see the nearest ones.",
     },
-    "find_results": {"zh": "找到 {count} 个侨团：", "en": "Found {count} association(s):"},
+    "find_results": {"zh": "找到 {count} 个侨团：", "en": "Associations found: {count}"},
+    "find_more": {
+        "zh": "先显示最相关的 {shown} 个；写上城市可以缩小范围（例如“槟城”）。",
+        "en": "Showing the {shown} most relevant; name a city to narrow it down (e.g. “Penang”).",
+    },
     "nearest_results": {"zh": "离您最近的侨团：", "en": "The associations nearest to you:"},
     "result": {
-        "zh": "<b>{name}</b>\n📍 {city}{distance}\n🗣 {languages}\n{contacts}\n核实日期：{verified}",
-        "en": "<b>{name}</b>\n📍 {city}{distance}\n🗣 {languages}\n{contacts}\nLast verified: {verified}",
+        "zh": (
+            "<b>{name}</b>\n📍 {city}{distance}\n🗣 {languages}\n{contacts}\n"
+            "核实日期：{verified}（示例数据，请以社团官方信息为准）"
+        ),
+        "en": "<b>{name}</b>\n📍 {city}{distance}\n🗣 {languages}\n{contacts}\nLast verified: {verified} "
+        "(sample data: check with the association)",
     },
     "details": {
         "zh": "<b>{name}</b>\n📍 {city}\n🗣 {languages}\n{hometown}\n{description}\n\n{contacts}\n核实日期：{verified}",
@@ -28,6 +36,10 @@ DIRECTORY_TEXTS: dict[str, dict[str, str]] = {
         ),
     },
     "hometown_line": {"zh": "🏠 主要联系 {hometown} 乡亲", "en": "🏠 Focus: people from {hometown}"},
+    "bound_association": {
+        "zh": "本群已绑定为社团“{association}”（{id}）的负责人群。该社团的入会申请会发到这里，群成员可以同意或婉拒。",
+        "en": "This group now handles join requests for “{association}” ({id}): members can approve or decline them.",
+    },
     "sample_note": {
         "zh": "（目录为示例数据，联系方式请以社团官方渠道为准。）",
         "en": "(Sample directory: check contact details with the association's official channels.)",
@@ -75,6 +87,16 @@ DIRECTORY_TEXTS: dict[str, dict[str, str]] = {
     "join_approved": {
         "zh": "好消息！<b>{association}</b> 已同意您的入会申请 J{id}。\n\n{how}",
         "en": "Good news! <b>{association}</b> approved your join request J{id}.\n\n{how}",
+    },
+    "join_approved_liaison": {
+        "zh": "好消息！侨联联络部已同意为您转介 <b>{association}</b>（申请 J{id}）。\n\n{how}",
+        "en": "Good news! The federation's liaison department approved your request J{id} to join "
+        "<b>{association}</b>.\n\n{how}",
+    },
+    "join_declined_liaison": {
+        "zh": "侨联联络部暂时无法为您转介 <b>{association}</b>（申请 J{id}）。您可以用 /find 看看附近的其他侨团。",
+        "en": "The federation's liaison department could not pass on request J{id} to <b>{association}</b> for now. "
+        "Try /find for other associations near you.",
     },
     "join_declined": {
         "zh": "很遗憾，<b>{association}</b> 暂时没有接受您的入会申请 J{id}。您可以用 /find 看看附近的其他侨团。",

@@ -26,7 +26,6 @@ FIRST_CONTACTS = """\
       website: https://example.org/my-kl-hunan
       email: my-kl-hunan@example.org
       phone: "+60 0000 0000"
-      telegram: "@example_kl_hunan"
 """
 
 

@@ -57,3 +57,14 @@ def test_nearest_is_ordered_with_distances(directory: Directory) -> None:
     assert distances == sorted(distances)
     assert nearest[0][1].city.en == "Sydney" and distances[0] < 5
     assert any(a.city.en == "Melbourne" and 650 < d < 750 for d, a in nearest)
+
+
+@pytest.mark.parametrize(("query", "city"), [("I'm in New York", "New York"), ("Los Angeles, USA", "Los Angeles")])
+def test_multi_word_cities_inside_a_sentence(directory: Directory, query: str, city: str) -> None:
+    found = directory.find(query)
+    assert found and found[0].city.en == city
+
+
+@pytest.mark.parametrize("query", ["Austria", "大马士革", "Chicago"])
+def test_lookalike_places_find_nothing(directory: Directory, query: str) -> None:
+    assert directory.find(query) == []

@@ -15,6 +15,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.core.directory import Association
 from bot.core.language import UiLang, parse
+from bot.core.script import has_cjk
 from bot.services import Services
 from bot.storage import drafts, joins, outbox
 from bot.storage.ticket_tables import JoinRequest
@@ -34,7 +35,8 @@ async def find(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None:
         return
     place = " ".join(context.args or []).strip()
-    lang = user_lang(update, context, place or None)
+    # A Chinese place name tells the script; a Latin one (kuala lumpur) says nothing about the reader.
+    lang = user_lang(update, context, place if has_cjk(place) else None)
     if place:
         await show_place(message, services(context), place, lang)
         return
@@ -46,25 +48,42 @@ async def find(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_place_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The place typed right after a bare /find."""
+    """The place typed right after a bare /find (until one is found, or another command is sent)."""
     message = update.effective_message
-    if message is None or not message.text or not context.user_data or not context.user_data.pop(AWAITING_PLACE, False):
+    if message is None or not message.text or not context.user_data or not context.user_data.get(AWAITING_PLACE):
         return
-    await show_place(message, services(context), message.text, user_lang(update, context, message.text))
+    text = message.text
+    found = await show_place(
+        message, services(context), text, user_lang(update, context, text if has_cjk(text) else None)
+    )
+    if found:
+        context.user_data.pop(AWAITING_PLACE, None)
     raise ApplicationHandlerStop
 
 
-async def show_place(message: Message, svc: Services, place: str, lang: UiLang) -> None:
+async def forget_place_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any other command ends the wait for a place (it never swallows an unrelated message)."""
+    if context.user_data:
+        context.user_data.pop(AWAITING_PLACE, None)
+
+
+async def show_place(message: Message, svc: Services, place: str, lang: UiLang) -> bool:
+    """The best matches for a place; associations tied to Hunan first. False if none was found."""
     directory = svc.faq.current.directory
-    found = directory.find(place, limit=RESULTS)
+    found = directory.find(place, limit=50)
     if not found:
-        await message.reply_text(t("find_none", lang, place=place[:60]), reply_markup=ReplyKeyboardRemove())
-        return
-    await message.reply_text(t("find_results", lang, count=len(found)), reply_markup=ReplyKeyboardRemove())
-    for association in found:
-        await message.reply_text(
-            render.result(directory, association, lang), reply_markup=render.buttons(association, lang)
-        )
+        await message.reply_text(t("find_none", lang, place=place[:60]))
+        return False
+    found.sort(key=lambda a: a.hometown != "Hunan")  # stable: keeps the match order otherwise
+    shown = found[:RESULTS]
+    header = t("find_results", lang, count=len(found))
+    if len(found) > len(shown):
+        header += "\n" + t("find_more", lang, shown=len(shown))
+    await message.reply_text(header, reply_markup=ReplyKeyboardRemove())
+    for association in shown:
+        text, buttons = render.result(directory, association, lang), render.buttons(association, lang)
+        await message.reply_text(text, reply_markup=buttons)
+    return True
 
 
 async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -245,6 +264,10 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     decided = joins.decide(svc.engine, request_id=row.id, approve=parts[1] == "ok", by=user.id)
     if decided is None:
+        current = joins.get(svc.engine, request_id=row.id)
+        if current is not None and current.status in ("approved", "declined"):
+            tell_applicant(svc, current)  # a replay after a crash: the notice is queued once (dedupe)
+            svc.wake_delivery()
         await query.answer(t("already_decided", staff))
         return
     await query.answer()
@@ -261,11 +284,14 @@ def tell_applicant(svc: Services, row: JoinRequest) -> None:
         return
     lang: UiLang = parse(row.language) or "zh-Hans"
     name = render.name(association, lang)
+    own = drafts.chat_of_queue(svc.engine, queue_id=f"association:{association.id}")
+    by_liaison = own is None or own != row.sent_to  # decided by the federation's liaison department
     if row.status == "approved":
         how = t("join_how_contacts", lang, contacts="{contacts}").replace("{contacts}", render.contacts(association))
-        text = t("join_approved", lang, association=name, id=row.id, how="{how}").replace("{how}", how)
+        key = "join_approved_liaison" if by_liaison else "join_approved"
+        text = t(key, lang, association=name, id=row.id, how="{how}").replace("{how}", how)
     else:
-        text = t("join_declined", lang, association=name, id=row.id)
+        text = t("join_declined_liaison" if by_liaison else "join_declined", lang, association=name, id=row.id)
     notify.to_chat(svc.engine, row.chat_id, text, f"join:{row.id}:{row.status}")
 
 

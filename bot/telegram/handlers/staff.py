@@ -60,7 +60,10 @@ async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(t("unknown_queue", STAFF, queue=queue_id or "?", queues=known))
         return
     drafts.bind(svc.engine, queue_id=queue_id, chat_id=chat.id, bound_by=user.id)
-    await message.reply_text(t("bound", STAFF, queue=name, id=queue_id))
+    if association is not None and queue_id.startswith("association:"):
+        await message.reply_text(t("bound_association", STAFF, association=name, id=queue_id))
+    else:
+        await message.reply_text(t("bound", STAFF, queue=name, id=queue_id))
     # What arrived while no group was bound now reaches this one.
     notify.post_missing_cards(svc.engine, federation, chat.id, list(tickets.listing(svc.engine, open_only=True)))
     directory.post_pending(svc, chat.id)
