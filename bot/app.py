@@ -30,7 +30,7 @@ from bot.telegram import keyboards as kb
 from bot.telegram.commands import register_menu
 from bot.telegram.context import SERVICES_KEY
 from bot.telegram.delivery import Deliverer
-from bot.telegram.handlers import admin, directory, errors, faq, mytickets, report, staff, start
+from bot.telegram.handlers import admin, directory, errors, faq, joining, mytickets, report, staff, start
 from bot.telegram.ratelimit import RetryingRateLimiter
 
 # Updates the bot asks Telegram for; always passed explicitly (an empty list would mean "all but some").
@@ -84,6 +84,8 @@ def build_application(
     )
     services = Services(settings=settings, engine=engine, faq=live_faq)
     app.bot_data[SERVICES_KEY] = services
+    if isinstance(app.bot.rate_limiter, RetryingRateLimiter):
+        app.bot.rate_limiter.metrics = services.metrics
     deliverer = Deliverer(delivery_bot, services.engine, metrics=services.metrics)
     app.bot_data[DELIVERER_KEY] = deliverer
     jobs.schedule(app, deliverer)
@@ -103,15 +105,15 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(private & filters.COMMAND, directory.forget_place_prompt), -11)
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, directory.on_place_text), -7)
     app.add_handler(MessageHandler(groups & filters.REPLY & filters.TEXT & ~filters.COMMAND, staff.on_reply), -6)
-    app.add_handler(MessageHandler(user_input, directory.on_form_message), -5)
+    app.add_handler(MessageHandler(user_input, joining.on_form_message), -5)
     app.add_handler(MessageHandler(user_input, report.on_message), -4)
     app.add_handler(MessageHandler(user_input, mytickets.on_thread_message), -2)
     app.add_handler(CommandHandler("find", directory.find, filters=private))
     app.add_handler(MessageHandler(private & filters.LOCATION, directory.on_location))
     app.add_handler(CallbackQueryHandler(directory.on_details, pattern=r"^d:"))
-    app.add_handler(CallbackQueryHandler(directory.on_join, pattern=r"^j:"))
-    app.add_handler(CallbackQueryHandler(directory.on_consent, pattern=r"^jc:"))
-    app.add_handler(CallbackQueryHandler(directory.on_decision, pattern=r"^jr:"))
+    app.add_handler(CallbackQueryHandler(joining.on_join, pattern=r"^j:"))
+    app.add_handler(CallbackQueryHandler(joining.on_consent, pattern=r"^jc:"))
+    app.add_handler(CallbackQueryHandler(joining.on_decision, pattern=r"^jr:"))
     app.add_handler(CommandHandler("skip", report.skip, filters=private))
     app.add_handler(CommandHandler("mytickets", mytickets.my_tickets, filters=private))
     app.add_handler(CommandHandler("bind", staff.bind))

@@ -6,6 +6,7 @@ import json
 import logging
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -83,6 +84,11 @@ class Settings(BaseSettings):
             raise ValueError("LOG_FORMAT must be text or json")
         return value.strip().lower()
 
+    @field_validator("webhook_listen", mode="before")
+    @classmethod
+    def _default_listen(cls, value: Any) -> Any:
+        return "127.0.0.1:8080" if value is None or (isinstance(value, str) and not value.strip()) else value
+
     @field_validator("webhook_listen", "health_listen")
     @classmethod
     def _check_listen(cls, value: str | None) -> str | None:
@@ -98,17 +104,16 @@ class Settings(BaseSettings):
         url = (self.webhook_url or "").strip()
         secret = self.webhook_secret.get_secret_value().strip() if self.webhook_secret else ""
         problems = []
-        if (
-            not url.startswith("https://")
-            and not url.startswith("http://127.")
-            and not url.startswith("http://localhost")
-        ):
+        local = url.startswith(("http://127.", "http://localhost"))
+        if not (url.startswith("https://") or local) or not urlparse(url).hostname:
             problems.append(
                 "WEBHOOK_URL must be the public https:// URL Telegram posts to (e.g. https://bot.example.org/tg)"
             )
         if not (1 <= len(secret) <= 256) or not all(c.isalnum() or c in "_-" for c in secret):
             problems.append("WEBHOOK_SECRET is required: 1–256 characters of A–Z, a–z, 0–9, _ and - "
                             "(e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")  # fmt: skip
+        if "replace" in secret.lower():
+            problems.append("WEBHOOK_SECRET still has the example value from .env.example: generate your own")
         if problems:
             raise ConfigError("webhook mode needs:\n  " + "\n  ".join(problems))
         return url, secret
@@ -121,6 +126,8 @@ class Settings(BaseSettings):
 
     def require_token(self) -> str:
         token = self.bot_token.get_secret_value().strip() if self.bot_token else ""
+        if "replace" in token.lower():
+            raise ConfigError("BOT_TOKEN still has the example value from .env.example: put the token from @BotFather")
         if not token or ":" not in token:
             raise ConfigError(
                 "BOT_TOKEN is not set (or is not a token like 123456:ABC…). Create a bot with @BotFather "
@@ -167,5 +174,8 @@ def configure_logging(level: str, fmt: str = "text") -> None:
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.ExtBot", "uvicorn.access"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING  # request dumps only when debugging
+    for noisy in ("httpx", "httpcore", "telegram.ext.ExtBot", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(quiet)
+    # "skipped: maximum number of running instances reached" is the outbox job overlapping itself.
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if level == "DEBUG" else logging.ERROR)

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import uvicorn
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.config import Settings
@@ -22,6 +23,10 @@ from bot.telegram.polling import DurablePoller
 from bot.web import WebApp
 
 log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The bot cannot start as configured; the message says why (printed without a traceback)."""
 
 
 def _server(app: WebApp, listen: str) -> uvicorn.Server:
@@ -37,9 +42,12 @@ async def _serve(server: uvicorn.Server) -> None:
     if not config.loaded:
         config.load()
     server.lifespan = config.lifespan_class(config)
-    await server.startup()
+    try:
+        await server.startup()
+    except SystemExit:  # uvicorn exits when it cannot bind
+        server.should_exit = True
     if server.should_exit:
-        raise SystemExit(f"cannot listen on {config.host}:{config.port} (is it in use?)")
+        raise StartupError(f"cannot listen on {config.host}:{config.port} (is the port in use?)")
     await server.main_loop()
     await server.shutdown()
 
@@ -83,7 +91,13 @@ async def run_webhook(app: Application, settings: Settings, allowed_updates: lis
     web = WebApp(services, webhook_path=urlparse(url).path or "/", secret=secret, on_update=poller.wake)
 
     async def body() -> None:
-        await app.bot.set_webhook(url, secret_token=secret, allowed_updates=allowed_updates, drop_pending_updates=False)
+        try:
+            await app.bot.set_webhook(
+                url, secret_token=secret, allowed_updates=allowed_updates, drop_pending_updates=False
+            )
+        except TelegramError as exc:
+            poller.stop()
+            raise StartupError(f"Telegram refused the webhook {url}: {exc.message}") from None
         log.info("webhook registered; listening on %s", settings.webhook_listen)
         await poller.process_forever()
 

@@ -58,7 +58,7 @@ class WebApp:
                 await _respond(send, 405, b"method not allowed\n")
                 return
             await self._webhook(scope, receive, send)
-        elif path == "/healthz" and method == "GET":
+        elif path == "/healthz" and method in ("GET", "HEAD"):
             await _respond(send, 200, b"ok\n")
         elif path == "/readyz" and method == "GET":
             ready, report = await asyncio.to_thread(self.readiness)

@@ -127,3 +127,15 @@ def test_json_logs_are_one_object_per_line() -> None:
     line = JsonFormatter().format(record)
     assert "\n" not in line
     assert json.loads(line)["event"] == "ticket 5 escalated"
+
+
+def test_example_values_and_empty_listen_are_handled() -> None:
+    with pytest.raises(ConfigError, match="example value"):
+        load_settings(_env_file=None, bot_token="123456789:replace-me").require_token()
+    with pytest.raises(ConfigError, match="example value"):
+        load_settings(
+            _env_file=None, webhook_url="https://x.org/tg", webhook_secret="replace-with-xyz"
+        ).require_webhook()
+    with pytest.raises(ConfigError, match="WEBHOOK_URL"):
+        load_settings(_env_file=None, webhook_url="https://", webhook_secret="abc").require_webhook()
+    assert load_settings(_env_file=None, webhook_listen="").webhook_listen == "127.0.0.1:8080"

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
@@ -55,6 +55,7 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _create(url: str, **kwargs: Any) -> Engine:
+    kwargs.setdefault("hide_parameters", True)  # SQL errors in logs must not carry users' words
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -92,9 +93,24 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+MIGRATION_LOCK = 7_406_172_394  # any constant: one pg_advisory_lock key for "migrating"
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` (the only way the schema changes)."""
-    command.upgrade(alembic_config(engine), revision)
+    """Apply migrations up to ``revision`` (the only way the schema changes).
+
+    On PostgreSQL several processes may start at once (systemd instances, compose --scale): they
+    take turns through an advisory lock, and all but the first find nothing left to do.
+    """
+    if is_sqlite(str(engine.url)):
+        command.upgrade(alembic_config(engine), revision)
+        return
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
 
 
 def downgrade(engine: Engine, revision: str) -> None:

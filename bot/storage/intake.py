@@ -93,6 +93,15 @@ def pending(engine: Engine, *, limit: int = 100) -> Sequence[IntakeUpdate]:
         return s.exec(stmt).all()
 
 
+def renew(engine: Engine, *, update_id: int, worker: str, now: datetime | None = None) -> None:
+    """Extend this worker's lease on an update it is still working on."""
+    with session_scope(engine) as s:
+        row = s.get(IntakeUpdate, update_id)
+        if row is not None and row.locked_by == worker and row.status == "pending":
+            row.locked_until = (now or utcnow()) + LEASE
+            s.add(row)
+
+
 def begin(engine: Engine, *, update_id: int) -> int:
     """Count an attempt before processing; returns the attempt number."""
     with session_scope(engine) as s:

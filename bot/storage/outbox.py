@@ -165,7 +165,8 @@ def follow_migration(engine: Engine, *, old_chat_id: int, new_chat_id: int) -> N
 
 def backlog(engine: Engine) -> int:
     with session_scope(engine) as s:
-        return len(s.exec(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all())
+        stmt = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+        return int(s.exec(stmt).one())
 
 
 def sent_cards(engine: Engine, *, ticket_id: int) -> Sequence[OutboxMessage]:

@@ -35,6 +35,7 @@ from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
+CLAIM = 20
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Deliverer:
     bot: Bot
     engine: Engine
     pacer: Pacer = field(default_factory=Pacer)
-    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")
+    worker: str = field(default_factory=lambda: f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}")
     metrics: Metrics | None = None
     # One delivery run at a time in this process (the repeating job, a handler's wake-up and the
     # escalation job may all ask at once); across processes the rows' leases keep them apart.
@@ -77,15 +78,18 @@ class Deliverer:
         pacer sits out the remaining rounds of this call.
         """
         async with self._running:
-            return await self._deliver(now or utcnow(), max_rounds)
+            return await self._deliver(now, max_rounds)
 
-    async def _deliver(self, now: datetime, max_rounds: int) -> int:
+    async def _deliver(self, fixed_now: datetime | None, max_rounds: int) -> int:
         sent = 0
         resting: set[int] = set()
         for _ in range(max_rounds):
+            # A fresh clock each round (leases, pacing and sent_at stay true however long it takes),
+            # and a small claim, so a slow Bot API never outlasts the lease on what we hold.
+            now = fixed_now or utcnow()
             sent_this_round = 0
             skipped: list[int] = []
-            for row in outbox.due(self.engine, now=now, worker=self.worker):
+            for row in outbox.due(self.engine, now=now, worker=self.worker, limit=CLAIM):
                 if row.chat_id in resting or not self.pacer.ready(row.chat_id):
                     resting.add(row.chat_id)
                     skipped.append(row.id or 0)

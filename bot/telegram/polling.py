@@ -19,6 +19,7 @@ import socket
 import time
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
@@ -39,7 +40,8 @@ class DurablePoller:
         self.poll_timeout = poll_timeout
         self.stopping = asyncio.Event()
         self._wake = asyncio.Event()
-        self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.worker = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._offset: int | None = None
 
     async def run(self) -> None:
         """Fetch and process until :meth:`stop`; finishes the update in hand before returning."""
@@ -74,13 +76,19 @@ class DurablePoller:
                 log.warning("getUpdates failed (%s); retrying in %.0fs", exc, backoff)
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, 60.0)
+            except SQLAlchemyError as exc:  # not stored, so not confirmed: fetched again later
+                log.warning("database unavailable while storing updates (%s); retrying", type(exc).__name__)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, 60.0)
 
     async def fetch_once(self, poll_timeout: int | None = None) -> int:
         """One getUpdates round: store everything received; returns how many were new."""
         timeout = self.poll_timeout if poll_timeout is None else poll_timeout
-        offset = await asyncio.to_thread(intake.next_offset, self.engine)
+        # The offset is only what this process has stored: at start none, so Telegram hands back
+        # everything not yet confirmed (stored ones are ignored as duplicates). Never derived from
+        # the table: Telegram may restart its update ids lower after a quiet week.
         updates = await self.app.bot.get_updates(
-            offset=offset, timeout=timeout, allowed_updates=self.allowed_updates, read_timeout=timeout + 10
+            offset=self._offset, timeout=timeout, allowed_updates=self.allowed_updates, read_timeout=timeout + 10
         )
         new = 0
         for update in updates:
@@ -88,12 +96,19 @@ class DurablePoller:
                 new += 1
         self.services.metrics.last_api_success = time.time()
         if updates:
+            self._offset = max(u.update_id for u in updates) + 1  # all stored: confirm them next time
             self._wake.set()
         return new
 
     async def _process_loop(self) -> None:
         while not self.stopping.is_set():
-            if not await self.process_pending():
+            try:
+                busy = await self.process_pending()
+            except SQLAlchemyError as exc:  # the database is away: wait for it, do not die
+                log.warning("database unavailable while processing updates (%s); retrying", type(exc).__name__)
+                await self._sleep(2.0)
+                continue
+            if not busy:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=1.0)
@@ -111,11 +126,22 @@ class DurablePoller:
                 await asyncio.to_thread(intake.finish, self.engine, update_id=row.update_id, status="failed")
                 continue
             update = Update.de_json(_loads(row.payload), self.app.bot)
-            await self.app.process_update(update)
+            heartbeat = asyncio.create_task(self._keep_lease(row.update_id))
+            try:
+                await self.app.process_update(update)
+            finally:
+                heartbeat.cancel()
             await asyncio.to_thread(intake.finish, self.engine, update_id=row.update_id)
             self.services.metrics.updates_processed += 1
             done += 1
         return done
+
+    async def _keep_lease(self, update_id: int) -> None:
+        """While a handler runs (a 429 can hold it for minutes), keep the update leased to us."""
+        while True:
+            await asyncio.sleep(intake.LEASE.total_seconds() / 3)
+            with contextlib.suppress(SQLAlchemyError):
+                await asyncio.to_thread(intake.renew, self.engine, update_id=update_id, worker=self.worker)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

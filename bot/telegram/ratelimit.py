@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import AIORateLimiter
+
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 JSONDict = dict[str, Any]
@@ -25,6 +28,7 @@ class RetryingRateLimiter(AIORateLimiter):
         super().__init__(max_retries=max_retries)
         self.network_retries = network_retries
         self.backoff = backoff
+        self.metrics: Metrics | None = None  # set by the app: /readyz sees handlers' Bot API calls too
 
     async def process_request(
         self,
@@ -38,10 +42,15 @@ class RetryingRateLimiter(AIORateLimiter):
         attempt = 0
         while True:
             try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+                result = await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+                if self.metrics is not None:
+                    self.metrics.last_api_success = time.time()
+                return result
             except BadRequest:
                 raise
             except NetworkError as exc:
+                if self.metrics is not None:
+                    self.metrics.last_api_failure = time.time()
                 if endpoint == "getUpdates" or attempt >= self.network_retries:
                     raise
                 delay = self.backoff * 2**attempt

@@ -3,6 +3,7 @@ survive a crash; the intake and ticket tables hold Telegram's 64-bit ids on both
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -182,7 +183,11 @@ async def test_a_crash_between_storing_and_processing_is_processed_after_restart
     restarted = poller(bot)
     assert await restarted.process_pending() == 1
     assert replies(bot) == expected
-    assert await restarted.fetch_once(poll_timeout=0) == 0  # confirmed, not fetched again
+    # Telegram hands back what was never confirmed; it is stored already, so nothing is new…
+    assert await restarted.fetch_once(poll_timeout=0) == 0
+    assert offset_asked(get_updates_calls(bot)[-1]) is None
+    # …and the next call confirms it.
+    assert await restarted.fetch_once(poll_timeout=0) == 0
     assert offset_asked(get_updates_calls(bot)[-1]) == payload["update_id"] + 1
     assert await restarted.process_pending() == 0
     assert replies(bot) == expected
@@ -345,3 +350,51 @@ def test_supergroup_ids_bind_and_migrate_on_both_databases(engine: Engine) -> No
     assert drafts.chat_of_queue(engine, queue_id="chaling") == new
     [row] = outbox.due(engine, now=datetime.now(UTC) + timedelta(seconds=1))
     assert row.chat_id == new
+
+
+async def test_the_processing_loop_survives_the_database_going_away(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PostgreSQL restart must not end the process: it waits and carries on."""
+    from sqlalchemy.exc import OperationalError
+
+    expected = await answer_once(bot)
+    ask(bot)
+    looping = poller(bot)
+    await looping.fetch_once(poll_timeout=0)
+    real_claim = intake.claim
+    failures = iter([True, True])
+
+    def flaky(*args: object, **kwargs: object) -> object:
+        if next(failures, False):
+            raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+        return real_claim(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(intake, "claim", flaky)
+    monkeypatch.setattr(looping, "_sleep", _no_wait)
+    task = asyncio.create_task(looping._process_loop())
+    for _ in range(200):
+        if replies(bot) == expected:
+            break
+        await asyncio.sleep(0.01)
+    looping.stop()
+    await task
+    assert replies(bot) == expected
+
+
+async def test_a_lower_update_id_after_a_restart_is_not_skipped(bot: BotHarness) -> None:
+    """Telegram may restart update ids lower after a quiet week: they are fetched, not confirmed away."""
+    bot.updates.next_update_id = 900_000
+    ask(bot)
+    first = poller(bot)
+    await first.fetch_once(poll_timeout=0)
+    await first.process_pending()
+    bot.updates.next_update_id = 5  # the next update Telegram sends has a much smaller id
+    ask(bot, "/help")
+    restarted = poller(bot)
+    assert await restarted.fetch_once(poll_timeout=0) == 1
+    assert await restarted.process_pending() == 1
+
+
+async def _no_wait(seconds: float) -> None:
+    await asyncio.sleep(0)

@@ -14,7 +14,7 @@ from bot.storage import drafts, tickets
 from bot.telegram import ticket_notify as notify
 from bot.telegram import ticket_ops as ops
 from bot.telegram.context import services
-from bot.telegram.handlers import directory
+from bot.telegram.handlers import joining
 from bot.telegram.i18n import t
 from bot.telegram.render import split_message
 
@@ -66,7 +66,7 @@ async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(t("bound", STAFF, queue=name, id=queue_id))
     # What arrived while no group was bound now reaches this one.
     notify.post_missing_cards(svc.engine, federation, chat.id, list(tickets.listing(svc.engine, open_only=True)))
-    directory.post_pending(svc, chat.id)
+    joining.post_pending(svc, chat.id)
     svc.wake_delivery()
 
 
