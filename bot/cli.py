@@ -113,6 +113,9 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="SUBCOMMAND")
     db_sub.add_parser("upgrade", help="apply migrations up to the latest").set_defaults(handler=cmd_db_upgrade)
     db_sub.add_parser("current", help="show the schema revision").set_defaults(handler=cmd_db_current)
+    prune = db_sub.add_parser("prune", help="delete processed updates and delivered messages older than --days")
+    prune.add_argument("--days", type=int, default=30, help="keep this many days (default 30)")
+    prune.set_defaults(handler=cmd_db_prune)
     return parser
 
 
@@ -195,6 +198,21 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     engine = create_db_engine(settings.database_url)
     upgrade(engine)
     print(f"database {_safe_url(settings.database_url)} is at revision {current_revision(engine)}")
+    return 0
+
+
+def cmd_db_prune(settings: Settings, args: argparse.Namespace) -> int:
+    """Retention: raw updates and sent messages hold users' words; tickets are kept."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.cli_admin import open_existing
+    from bot.storage.forget import prune
+
+    if args.days < 1:
+        print("qiaobot: --days must be at least 1", file=sys.stderr)
+        return 2
+    updates, messages = prune(open_existing(settings), older_than=datetime.now(UTC) - timedelta(days=args.days))
+    print(f"deleted {updates} processed update(s) and {messages} delivered message(s) older than {args.days} days")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Engine, delete, or_
 from sqlmodel import col, select
@@ -41,3 +42,22 @@ def forget_user(engine: Engine, *, user_id: int) -> Forgotten:
         updates = s.execute(delete(IntakeUpdate).where(col(IntakeUpdate.chat_id) == user_id)).rowcount  # type: ignore[attr-defined]
         s.execute(delete(User).where(col(User.id) == user_id))
         return Forgotten(tickets, joins, questions, updates, messages)
+
+
+def prune(engine: Engine, *, older_than: datetime) -> tuple[int, int]:
+    """Delete processed raw updates and delivered messages older than a date (retention).
+
+    Tickets, their threads and history stay: they are the federation's case records.
+    """
+    with session_scope(engine) as s:
+        updates = s.execute(
+            delete(IntakeUpdate).where(
+                col(IntakeUpdate.status) != "pending", col(IntakeUpdate.received_at) < older_than
+            )
+        ).rowcount  # type: ignore[attr-defined]
+        messages = s.execute(
+            delete(OutboxMessage).where(
+                col(OutboxMessage.status) != "pending", col(OutboxMessage.created_at) < older_than
+            )
+        ).rowcount  # type: ignore[attr-defined]
+        return int(updates), int(messages)

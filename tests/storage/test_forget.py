@@ -38,3 +38,20 @@ def test_forget_removes_one_users_data_and_nothing_else(engine: Engine) -> None:
         assert {q.user_id for q in s.exec(select(Question)).all()} == {LI}
         assert {m.author_id for m in s.exec(select(TicketMessage)).all()} == {LI}
     assert forget_user(engine, user_id=MEI).tickets == 0  # nothing left, no error
+
+
+def test_prune_deletes_only_old_processed_rows(engine: Engine) -> None:
+    from datetime import timedelta
+
+    from bot.storage import intake
+    from bot.storage.forget import prune
+
+    old, new = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
+    intake.store(engine, update_id=1, payload="{}", now=old)
+    intake.store(engine, update_id=2, payload="{}", now=old)
+    intake.store(engine, update_id=3, payload="{}", now=new)
+    intake.finish(engine, update_id=1)
+    intake.finish(engine, update_id=3)
+    outbox.enqueue(engine, dedupe_key="a", chat_id=MEI, text="x", now=old)
+    assert prune(engine, older_than=new - timedelta(days=30)) == (1, 0)  # update 2 is still pending
+    assert intake.backlog(engine) == 1
