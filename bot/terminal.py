@@ -38,9 +38,11 @@ class Shown:
 
     text: str
     buttons: list[tuple[int, str]] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
 
     def render(self) -> str:
         lines = [self.text, *(f"  [{n}] {label}" for n, label in self.buttons)]
+        lines += [f"  ↗ {label}: {url}" for label, url in self.links]
         return "\n".join(lines)
 
 
@@ -101,6 +103,8 @@ class TerminalChat:
                     if "callback_data" in button:
                         buttons.append((button["text"], button["callback_data"], message or {}))
                         item.buttons.append((len(buttons), button["text"]))
+                    elif "url" in button:  # a link button: shown, opened outside the chat
+                        item.links.append((button["text"], button["url"]))
             shown.append(item)
         if buttons or self._turn:
             self.buttons = buttons

@@ -101,5 +101,9 @@ def _open_tags(fragment: str) -> list[tuple[str, str]]:
 
 def html_to_text(text: str) -> str:
     """Plain text for a terminal: links as 'title (url)', tags dropped, entities decoded."""
-    text = re.sub(r'<a href="([^"]*)">(.*?)</a>', lambda m: f"{m.group(2)} ({m.group(1)})", text)
+    text = re.sub(
+        r'<a href="([^"]*)">(.*?)</a>',
+        lambda m: m.group(2) if m.group(2) == m.group(1) else f"{m.group(2)} ({m.group(1)})",
+        text,
+    )
     return html.unescape(re.sub(r"<[^>]+>", "", text))

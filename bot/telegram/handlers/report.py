@@ -99,7 +99,7 @@ def _step(draft: ReportDraft, message: Message, snapshot: Snapshot, lang: UiLang
         return StepResult([flow.ask_contact(lang)])
     if draft.step == "contact":
         contact = message.contact.phone_number if message.contact else text
-        if contact and not flow.is_word(contact, flow.SKIP_WORDS):
+        if contact and not flow.is_word(contact, flow.SKIP_WORDS | flow.SUBMIT_WORDS):
             draft.contact = contact[:128]
         draft.step = "confirm"
         return StepResult([Reply("👌", ReplyKeyboardRemove()), flow.summary(draft, snapshot, lang)])
