@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from bot.cli_admin import cmd_directory_stale, cmd_tickets_list, cmd_tickets_show, cmd_users_forget
 from bot.config import ConfigError, Settings, configure_logging, load_settings
@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DatabaseUnavailable, DatabaseNotReady) as exc:
         print(f"qiaobot: {exc}", file=sys.stderr)
         return 2
-    except OperationalError as exc:
+    except DBAPIError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         print(f"qiaobot: cannot use the database in DATABASE_URL: {reason}", file=sys.stderr)
         return 2

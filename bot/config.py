@@ -10,6 +10,8 @@ from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.storage.db import normalize_url
 
@@ -59,6 +61,13 @@ class Settings(BaseSettings):
         value = value.strip()
         if not value:
             raise ValueError("DATABASE_URL is empty")
+        try:
+            url = make_url(normalize_url(value))
+            _ = url.port  # parses the port: "host:notaport" fails here, not later
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a database URL; use e.g. sqlite:///qiaobot.db or postgresql://user:pw@host/db"
+            ) from None
         return normalize_url(value)
 
     @field_validator("telegram_api_url")

@@ -8,20 +8,50 @@ from bot.core.normalize import normalize
 
 SmallTalk = Literal["greeting", "thanks", "bye"]
 
-_PHRASES: dict[SmallTalk, frozenset[str]] = {
-    "greeting": frozenset(["你好", "您好", "你好呀", "你好啊", "在吗", "在不在", "有人吗", "哈喽", "嗨", "早",
-                           "早上好", "早安", "上午好", "中午好", "下午好", "晚上好", "hi", "hello", "hey", "hiya",
-                           "good morning", "good afternoon", "good evening", "hello there", "hi there", "greetings"]),
-    "thanks": frozenset(["谢谢", "谢谢你", "谢谢您", "多谢", "感谢", "非常感谢", "谢啦", "thanks", "thank you",
-                         "thank you very much", "thx", "ty", "many thanks", "好的谢谢", "ok thanks", "ok thank you"]),
-    "bye": frozenset(["再见", "拜拜", "bye", "goodbye", "bye bye", "see you", "晚安", "good night"]),
+# A message made only of these (in any order, with filler words) is small talk. Chinese phrases are
+# matched inside a run of characters, English ones as whole words; Traditional is folded first.
+_ZH: dict[SmallTalk, tuple[str, ...]] = {
+    "greeting": ("你好吗", "你们好", "大家好", "你好", "您好", "哈喽", "哈啰", "哈罗", "嗨", "在吗", "在不在", "有人吗",
+                 "早上好", "上午好", "中午好", "下午好", "晚上好", "早安", "早"),
+    "thanks": ("非常感谢", "谢谢你", "谢谢您", "谢谢", "多谢", "感谢", "谢啦", "辛苦了"),
+    "bye": ("再见", "拜拜", "晚安"),
 }  # fmt: skip
+_EN: dict[SmallTalk, frozenset[str]] = {
+    "greeting": frozenset("hi hello hey hiya hallo greetings morning afternoon evening good there".split()),
+    "thanks": frozenset("thanks thank you thx ty many much very a lot".split()),
+    "bye": frozenset("bye goodbye see you later good night".split()),
+}
+_FILLER_ZH = ("机器人", "请问", "小助手", "助手", "啊", "呀", "哦", "吗", "呢", "吧", "了", "的")
+_FILLER_EN = frozenset("bot robot dear all everyone ok okay so".split())
 
 
 def classify(text: str) -> SmallTalk | None:
     """The kind of small talk a whole message is, or None if it says more than that."""
     norm = normalize(text)
-    for kind, phrases in _PHRASES.items():
-        if norm in phrases:
+    if not norm:
+        return None
+    for kind in ("thanks", "bye", "greeting"):
+        if _only(norm, kind):
             return kind
     return None
+
+
+def _only(norm: str, kind: SmallTalk) -> bool:
+    found = False
+    for word in norm.split():
+        if word.isascii():
+            if word in _EN[kind]:
+                found = found or word not in {"good", "there", "you", "a", "lot", "much", "very", "many"}
+            elif word not in _FILLER_EN:
+                return False
+            continue
+        rest = word
+        for phrase in _ZH[kind]:
+            if phrase in rest:
+                found = True
+                rest = rest.replace(phrase, "")
+        for filler in _FILLER_ZH:
+            rest = rest.replace(filler, "")
+        if rest:
+            return False
+    return found

@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -147,7 +147,7 @@ def open_database(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> Eng
             upgrade(engine)
             return engine
         up_to_date = is_up_to_date(engine)
-    except OperationalError as exc:
+    except DBAPIError as exc:  # cannot connect, or the file is not a database
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise DatabaseUnavailable(f"cannot open the database {_safe(url)} (DATABASE_URL): {reason}") from None
     if not up_to_date:

@@ -180,6 +180,25 @@ def sent_cards(engine: Engine, *, ticket_id: int) -> Sequence[OutboxMessage]:
         return s.exec(stmt).all()
 
 
+def update_pending_cards(
+    engine: Engine, *, ticket_id: int, chat_id: int, text: str, reply_markup: dict[str, object]
+) -> None:
+    """A card not yet delivered goes out as the ticket is now, not as it was when queued."""
+    with session_scope(engine) as s:
+        rows = s.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.ticket_id == ticket_id, OutboxMessage.chat_id == chat_id,
+                OutboxMessage.status == "pending", OutboxMessage.method == "sendMessage",
+                col(OutboxMessage.dedupe_key).startswith("card:"),
+            )
+        ).all()  # fmt: skip
+        for row in rows:
+            payload = json.loads(row.payload)
+            payload["text"], payload["reply_markup"] = text, reply_markup
+            row.payload = json.dumps(payload, ensure_ascii=False)
+            s.add(row)
+
+
 def has_card(engine: Engine, *, ticket_id: int, chat_id: int) -> bool:
     """Whether a ticket's card was already queued for a chat."""
     with session_scope(engine) as s:

@@ -59,7 +59,8 @@ def escalate_overdue(svc: Services, now: datetime | None = None) -> list[int]:
             notify.to_chat(
                 svc.engine, new_target[0], t("card_escalated", notify.STAFF_LANG, **values), f"ev:{event}:new"
             )
-        notify.refresh_cards(svc.engine, federation, ticket, f"ev{event}")
+        moved_from = old_target[0] if old_target else None
+        notify.refresh_cards(svc.engine, federation, ticket, f"ev{event}", moved_from=moved_from)
         notify.post_card(svc.engine, federation, ticket, reason=f"ev{event}")
         moved.append(ticket.id)
         log.info("ticket %s escalated from %s to %s", ticket.id, queue.id, parent.id)

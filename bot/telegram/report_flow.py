@@ -24,8 +24,12 @@ MAX_DESCRIPTION = 8000
 MAX_ATTACHMENTS = 10
 AGREE_WORDS = {"同意", "我同意", "agree", "i agree", "yes", "ok", "好", "好的", "是", "继续", "continue"}
 SUBMIT_WORDS = {"提交", "确认", "确认提交", "submit", "send", "confirm", "yes", "ok"}
-CONTINUE_WORDS = {"继续", "继续提交", "没有", "不是", "没用", "continue", "no", "none", "next", "下一步"}
-SKIP_WORDS = {"skip", "跳过", "无", "没有", "不用", "不需要", "no", "none", "ok", "-", "/skip"}
+CONTINUE_WORDS = {"继续", "继续提交", "没有", "不是", "没用", "continue", "no", "none", "next", "下一步", "ok", "好",
+                  "好的", "skip", "跳过", "yes", "是"}  # fmt: skip
+SKIP_WORDS = {"skip", "跳过", "无", "没有", "不用", "不需要", "no", "none", "ok", "-", "/skip", "继续", "continue",
+              "好", "好的", "next", "下一步"}  # fmt: skip
+# Words that move a step on; never a description of a difficulty.
+NOT_CONTENT = CONTINUE_WORDS | SKIP_WORDS | SUBMIT_WORDS | AGREE_WORDS
 CANCEL_WORDS = {"取消", "cancel", "算了", "不要了"}
 
 

@@ -95,16 +95,31 @@ def post_card(engine: Engine, federation: Federation, ticket: Ticket, *, reason:
     return True
 
 
-def refresh_cards(engine: Engine, federation: Federation, ticket: Ticket, key: str) -> None:
-    """Keep every posted card of the ticket current (status, queue); a closed one loses its buttons."""
+def refresh_cards(
+    engine: Engine, federation: Federation, ticket: Ticket, key: str, *, moved_from: int | None = None
+) -> None:
+    """Keep the ticket's card in its responsible group current (status; no buttons once closed).
+
+    A card in a group the ticket has just left (``moved_from``) gets one last edit, without
+    buttons; after that it is left alone. Cards still waiting in the outbox are brought up to date
+    before they are sent.
+    """
     if ticket.id is None:
         return
+    target = responsible_chat(engine, federation, ticket.queue_id)
+    text = card_text(ticket, federation)
     markup = card_markup(ticket.id) if Status(ticket.status) in OPEN else {"inline_keyboard": []}
+    closed: dict[str, object] = {"inline_keyboard": []}
     for card in outbox.sent_cards(engine, ticket_id=ticket.id):
-        extra = {"message_id": card.message_id, "text": card_text(ticket, federation), "parse_mode": "HTML",
-                 "reply_markup": markup}  # fmt: skip
+        here = target is not None and card.chat_id == target[0]
+        if not here and card.chat_id != moved_from:
+            continue
+        extra = {"message_id": card.message_id, "text": text, "parse_mode": "HTML",
+                 "reply_markup": markup if here else closed}  # fmt: skip
         outbox.enqueue(engine, dedupe_key=f"cardedit:{card.id}:{key}", chat_id=card.chat_id, text="",
                        method="editMessageText", extra=extra, ticket_id=ticket.id)  # fmt: skip
+    if target is not None:
+        outbox.update_pending_cards(engine, ticket_id=ticket.id, chat_id=target[0], text=text, reply_markup=markup)
 
 
 def forward_attachments(engine: Engine, chat_id: int, ticket_id: int, items: list[dict[str, str]], key: str) -> None:

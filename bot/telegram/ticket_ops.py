@@ -161,7 +161,7 @@ def _transfer(
     if old_target and old_target[0] != from_chat and (new_target is None or old_target[0] != new_target[0]):
         notify.to_chat(svc.engine, old_target[0], t("card_transferred_away", STAFF, id=ticket.id, actor=name,
                        queue=new_name), f"ev:{event}:old")  # fmt: skip
-    notify.refresh_cards(svc.engine, federation, ticket, f"ev{event}")
+    notify.refresh_cards(svc.engine, federation, ticket, f"ev{event}", moved_from=old_target[0] if old_target else None)
     notify.post_card(svc.engine, federation, ticket, reason=f"ev{event}")
     notify.to_user(svc.engine, federation, ticket, "notify_transferred", f"ev:{event}:user")
     done = t("card_transferred_away", STAFF, id=ticket.id, actor=name, queue=new_name)

@@ -133,7 +133,9 @@ async def setup(bot: BotHarness) -> Ticket:
 
 
 def card_message(bot: BotHarness, chat_id: int = CHALING_GROUP) -> dict[str, Any]:
-    return next(m for m in bot.api.messages(chat_id) if "tk:claim" in str(m.get("reply_markup")))
+    """The ticket's card (found by its heading: after a transfer away it keeps no buttons, but an old
+    client may still show them, and callback data can be forged)."""
+    return next(m for m in bot.api.messages(chat_id) if str(m.get("text", "")).startswith("<b>反映 #"))
 
 
 def message_in(bot: BotHarness, actor: Actor) -> dict[str, Any]:

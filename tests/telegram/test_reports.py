@@ -13,6 +13,7 @@ from bot.storage.delivery_tables import OutboxMessage
 from bot.storage.models import utcnow
 from bot.storage.ticket_tables import Ticket, TicketEvent
 from bot.telegram.context import SERVICES_KEY
+from bot.telegram.i18n import t
 from bot.telegram.jobs import escalate_overdue
 from tests.conftest import BotHarness, make_user
 
@@ -250,3 +251,37 @@ async def test_cards_stay_current_and_lose_their_buttons_when_closed(bot: BotHar
     await bot.deliver()
     assert "已解决" in card["text"]
     assert card.get("reply_markup") == {"inline_keyboard": []}
+
+
+async def test_the_old_groups_card_freezes_after_a_transfer(bot: BotHarness) -> None:
+    await setup_groups(bot)
+    ticket = await file_report(bot)
+    await bot.deliver()
+    old_card = next(m for m in bot.api.messages(CHALING_GROUP) if "tk:claim" in str(m.get("reply_markup")))
+    await in_group(bot, CHALING_STAFF, CHALING_GROUP, f"/transfer {ticket.id} liling")
+    await bot.deliver()
+    frozen = dict(old_card)
+    assert frozen.get("reply_markup") == {"inline_keyboard": []}  # no buttons that would only be refused
+    await in_group(bot, LILING_STAFF, LILING_GROUP, f"/resolve {ticket.id}")
+    await bot.deliver()
+    assert old_card["text"] == frozen["text"]  # later changes are Liling's business
+    new_card = next(m for m in bot.api.messages(LILING_GROUP) if f"#{ticket.id}" in str(m.get("text")))
+    assert "已解决" in new_card["text"] and new_card.get("reply_markup") == {"inline_keyboard": []}
+
+
+async def test_step_words_are_never_stored_as_the_report(bot: BotHarness) -> None:
+    await setup_groups(bot)
+    user = make_user(4747)
+    await bot.send(user, "/report")
+    await bot.send(user, "同意")
+    await bot.send(user, "攸县")
+    await bot.send(user, "其他")
+    sent = await bot.send(user, "继续")  # not a description: asked again
+    assert sent[-1]["text"] == t("ask_description", "zh-Hans")
+    sent = await bot.send(user, "村里修路把我家祖坟迁了，没人通知")
+    if any("r:go" in str(s.get("reply_markup")) for s in sent):
+        await bot.send(user, "ok")
+    await bot.send(user, "继续")  # at the contact step: no contact
+    await bot.send(user, "提交")
+    [ticket] = tickets.for_user(bot.engine, user_id=4747)
+    assert ticket.description == "村里修路把我家祖坟迁了，没人通知" and ticket.contact is None

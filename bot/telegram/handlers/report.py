@@ -86,6 +86,8 @@ def _step(draft: ReportDraft, message: Message, snapshot: Snapshot, lang: UiLang
         return flow.set_category(draft, category.id if category else "", lang)
     if draft.step == "description":
         attached = _attach(draft, message)
+        if text and flow.is_word(text, flow.NOT_CONTENT):
+            return StepResult([Reply(t("ask_description", lang))])
         if text:
             return flow.set_description(draft, snapshot, text, lang)
         if attached:
