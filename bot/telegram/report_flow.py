@@ -95,7 +95,16 @@ def choose_place(draft: ReportDraft, snapshot: Snapshot, text: str, lang: UiLang
 def set_place(draft: ReportDraft, snapshot: Snapshot, place: str, queue_id: str, lang: UiLang) -> StepResult:
     draft.place, draft.queue_id, draft.step = place, queue_id, "category"
     name = queue_name(snapshot.federation, queue_id, lang)
-    return StepResult([Reply(t("place_ok", lang, place=place, queue=name)), ask_category(lang)])
+    shown = place_name(snapshot, place, lang)
+    return StepResult([Reply(t("place_ok", lang, place=shown, queue=name)), ask_category(lang)])
+
+
+def place_name(snapshot: Snapshot, place: str, lang: UiLang) -> str:
+    """茶陵县 for Chinese readers (in their script), "Chaling County (茶陵县)" for English ones."""
+    if lang != "en":
+        return localize(place, lang)
+    found = next((p for p in snapshot.federation.places if p.name == place), None)
+    return f"{found.en} ({place})" if found and found.en else place
 
 
 def category_from_text(text: str) -> Category | None:
@@ -149,7 +158,8 @@ def summary(draft: ReportDraft, snapshot: Snapshot, lang: UiLang) -> Reply:
     cl = content_lang(lang)
     text = t(
         "summary", lang,
-        place=draft.place or "", queue=queue_name(snapshot.federation, draft.queue_id or "", lang),
+        place=place_name(snapshot, draft.place or "", lang),
+        queue=queue_name(snapshot.federation, draft.queue_id or "", lang),
         category=localize(category.label.get(cl), lang) if category else "",
         description=draft.description or "", attachments=len(json.loads(draft.attachments or "[]")),
         contact=draft.contact or t("none", lang), identity=t("yes" if draft.share_identity else "no", lang),
