@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from bot.content.fields import Reader, describe
-from bot.content.problems import ContentError, Problem
+from bot.content.problems import Problem
 from bot.content.yamlsrc import LineDict, LineList, load_yaml
 from bot.core.federation import ROOT_QUEUE, Federation, Place, Queue
 from bot.core.gazetteer import keys_of
@@ -14,13 +14,6 @@ from bot.core.gazetteer import keys_of
 FEDERATIONS_FILE = "federations.yaml"
 QUEUE_ID_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
 REQUIRED_QUEUES = {ROOT_QUEUE, "liaison"}
-
-
-def load_federation(directory: Path) -> Federation:
-    federation, problems = check_federation(directory)
-    if federation is None or any(p.severity == "error" for p in problems):
-        raise ContentError(problems)
-    return federation
 
 
 def check_federation(directory: Path) -> tuple[Federation | None, list[Problem]]:

@@ -48,6 +48,3 @@ class Federation:
 
     def root(self) -> Queue:
         return self.by_id.get(ROOT_QUEUE) or next(q for q in self.queues if q.parent is None)
-
-    def place_of_queue(self, queue_id: str) -> Place | None:
-        return next((p for p in self.places if p.queue == queue_id), None)

@@ -124,7 +124,3 @@ def may_act(actor: Actor) -> bool:
 
 def escalation_deadline(now: datetime, sla_hours: float) -> datetime:
     return now + timedelta(hours=sla_hours)
-
-
-def is_overdue(status: Status, escalate_at: datetime | None, now: datetime) -> bool:
-    return status in UNCLAIMED and escalate_at is not None and escalate_at <= now

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.core.matcher import MatchResult
@@ -123,8 +123,3 @@ def questions(engine: Engine, *, outcome: str | None = None, limit: int = 100) -
         if outcome:
             stmt = stmt.where(Question.outcome == outcome)
         return s.exec(stmt).all()
-
-
-def count_users(engine: Engine) -> int:
-    with session_scope(engine) as s:
-        return int(s.exec(select(func.count()).select_from(User)).one())

@@ -28,7 +28,7 @@ from bot.storage import intake
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = intake.MAX_ATTEMPTS  # a process that dies on an update this often gives up on it
 
 
 class DurablePoller:

@@ -56,6 +56,10 @@ async def on_place_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def forget_place_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any other command ends the wait for a place (it never swallows an unrelated message)."""
+    stop_waiting_for_place(context)
+
+
+def stop_waiting_for_place(context: ContextTypes.DEFAULT_TYPE) -> None:
     if context.user_data:
         context.user_data.pop(AWAITING_PLACE, None)
 

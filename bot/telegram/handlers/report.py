@@ -17,6 +17,7 @@ from bot.storage.ticket_tables import ReportDraft
 from bot.telegram import report_flow as flow
 from bot.telegram import ticket_notify as notify
 from bot.telegram.context import services, user_lang
+from bot.telegram.handlers import directory
 from bot.telegram.i18n import t
 from bot.telegram.report_flow import Reply, StepResult
 from bot.telegram.ticket_ops import display_name
@@ -32,8 +33,7 @@ async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = user_lang(update, context)
     svc = services(context)
     joins.discard(svc.engine, user_id=user.id)  # one form at a time
-    if context.user_data:
-        context.user_data.pop("find_awaiting_place", None)
+    directory.stop_waiting_for_place(context)
     stored = repo.get_user(svc.engine, user_id=user.id)
     agreed = stored is not None and stored.privacy_ack_at is not None
     drafts.start_draft(svc.engine, user_id=user.id, chat_id=message.chat_id, language=lang,
@@ -211,8 +211,7 @@ def cancel_draft(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     if user is None:
         return False
     engine = services(context).engine
-    if context.user_data:
-        context.user_data.pop("find_awaiting_place", None)
+    directory.stop_waiting_for_place(context)
     return drafts.delete_draft(engine, user_id=user.id) | joins.discard(engine, user_id=user.id)
 
 
