@@ -22,16 +22,22 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
+from bot.content import handlers as admin
 from bot.content.live import LiveFaq
-from bot.services import Services
-from bot.storage.db import open_database
-from bot.telegram import jobs
-from bot.telegram import keyboards as kb
-from bot.telegram.commands import register_menu
-from bot.telegram.context import SERVICES_KEY
-from bot.telegram.delivery import Deliverer
-from bot.telegram.handlers import admin, directory, errors, faq, joining, mytickets, report, staff, start
-from bot.telegram.ratelimit import RetryingRateLimiter
+from bot.db.engine import open_database
+from bot.directory import handlers as directory
+from bot.directory import joining
+from bot.faq import handlers as faq
+from bot.faq import keyboards as kb
+from bot.messaging import errors
+from bot.messaging.context import SERVICES_KEY
+from bot.messaging.delivery import Deliverer
+from bot.messaging.ratelimit import RetryingRateLimiter
+from bot.reports import handlers as report
+from bot.reports import jobs, mytickets, staff
+from bot.runtime import Services
+from bot.users import handlers as start
+from bot.users.menu import register_menu
 
 # Updates the bot asks Telegram for; always passed explicitly (an empty list would mean "all but some").
 # Edits are not asked for: an edited /reply or /resolve must not act twice.

@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.storage.db import normalize_url
+from bot.db.engine import normalize_url
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 

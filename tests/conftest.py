@@ -17,10 +17,10 @@ from telegram.ext import Application
 from bot.app import DELIVERER_KEY, build_application
 from bot.config import Settings
 from bot.content.live import LiveFaq
-from bot.storage.db import create_db_engine, upgrade
-from bot.telegram.delivery import Deliverer, Pacer
-from bot.telegram.localapi import LOCAL_TOKEN, LocalBotApi, UpdateFactory
-from bot.telegram.ratelimit import RetryingRateLimiter
+from bot.db.engine import create_db_engine, upgrade
+from bot.messaging.delivery import Deliverer, Pacer
+from bot.messaging.localapi import LOCAL_TOKEN, LocalBotApi, UpdateFactory
+from bot.messaging.ratelimit import RetryingRateLimiter
 
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_DIR = ROOT / "faq"

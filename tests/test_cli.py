@@ -14,10 +14,10 @@ import pytest
 
 from bot.cli import main
 from bot.content.live import LiveFaq
-from bot.core.language import UiLang
-from bot.storage.db import head_revision
-from bot.telegram.i18n import localize, t
-from bot.telegram.render import html_to_text, render_answer
+from bot.db.engine import head_revision
+from bot.messaging.render import html_to_text, render_answer
+from bot.text.i18n import localize, t
+from bot.text.language import UiLang
 from tests.conftest import FAQ_DIR
 
 ENV_VARS = ("BOT_TOKEN", "ADMIN_IDS", "TELEGRAM_API_URL", "LOG_LEVEL", "DATABASE_URL", "FAQ_DIR")

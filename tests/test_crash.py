@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.storage.db import create_db_engine
-from bot.storage.delivery_tables import IntakeUpdate
-from bot.storage.ticket_tables import Ticket
-from bot.telegram.standin import StandIn, serve
+from bot.db.delivery_tables import IntakeUpdate
+from bot.db.engine import create_db_engine
+from bot.db.ticket_tables import Ticket
+from bot.messaging.standin import StandIn, serve
 from tests.processes import start_bot, stop, wait_for
 
 ADMIN = {"id": 777, "is_bot": False, "first_name": "Admin"}

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram.render import utf16_len
-from bot.telegram.standin import StandIn, serve
+from bot.messaging.render import utf16_len
+from bot.messaging.standin import StandIn, serve
 from tests.processes import start_bot, stop, wait_for
 
 HOSTILE = {

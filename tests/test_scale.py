@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import text
 
 from bot.content.live import LiveFaq
-from bot.storage.db import create_db_engine
-from bot.telegram.standin import serve
+from bot.db.engine import create_db_engine
+from bot.messaging.standin import serve
 from tests.conftest import FAQ_DIR, PG_URL
 from tests.processes import start_bot, stop, wait_for
 

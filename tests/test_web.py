@@ -11,9 +11,9 @@ from sqlalchemy import Engine, create_engine
 
 from bot.config import ConfigError, JsonFormatter, load_settings
 from bot.content.live import LiveFaq
-from bot.services import Services
-from bot.storage import intake
-from bot.web import WebApp
+from bot.messaging import intake
+from bot.messaging.webhook import WebApp
+from bot.runtime import Services
 
 SECRET = "the-secret"
 USER = {"id": 2**40, "is_bot": False, "first_name": "A"}

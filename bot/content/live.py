@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.content.associations_loader import check_directory
-from bot.content.faq_loader import load_faq
-from bot.content.federations_loader import check_federation
 from bot.content.problems import ContentError, Problem
-from bot.core.directory import Directory
-from bot.core.faq import Faq
-from bot.core.federation import Federation
-from bot.core.gazetteer import Gazetteer
-from bot.core.matcher import FaqIndex
+from bot.directory.loader import check_directory
+from bot.directory.model import Directory
+from bot.faq.entries import Faq
+from bot.faq.loader import load_faq
+from bot.faq.matcher import FaqIndex
+from bot.reports.federation import Federation
+from bot.reports.gazetteer import Gazetteer
+from bot.reports.loader import check_federation
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from rapidfuzz import fuzz, process
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot.core.faq import FaqEntry, Localized
-from bot.core.matcher import FaqIndex
-from bot.core.normalize import normalize
+from bot.faq.entries import FaqEntry, Localized
+from bot.faq.matcher import FaqIndex
+from bot.text.normalize import normalize
 
 ZH_FRAMES = [
     "{}怎么办",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot.core.geo import GridIndex, haversine_km
+from bot.directory.geo import GridIndex, haversine_km
 
 
 # Populated places cluster: draw most points around a few hundred "cities".

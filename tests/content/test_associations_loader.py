@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.associations_loader import ASSOCIATIONS_FILE, check_directory
 from bot.content.problems import Problem
-from bot.core.directory import Directory
+from bot.directory.loader import ASSOCIATIONS_FILE, check_directory
+from bot.directory.model import Directory
 from tests.conftest import FAQ_DIR
 
 REQUIRED_CITIES = (

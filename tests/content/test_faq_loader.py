@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.faq_loader import OTHER_FILES, check_faq, load_faq
 from bot.content.problems import ContentError
+from bot.faq.loader import OTHER_FILES, check_faq, load_faq
 from tests.conftest import FAQ_DIR
 
 CATEGORIES = "- id: documents\n  name: {zh: 证件, en: Documents}\n"

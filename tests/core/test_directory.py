@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.content.live import LiveFaq
-from bot.core.directory import Directory
+from bot.directory.model import Directory
 
 
 @pytest.fixture(scope="module")

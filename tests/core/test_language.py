@@ -1,6 +1,6 @@
 import pytest
 
-from bot.core.language import content_lang, from_telegram, parse, resolve
+from bot.text.language import content_lang, from_telegram, parse, resolve
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,7 @@ def test_parse_and_content_lang() -> None:
 
 
 def test_traditional_conversion_avoids_known_opencc_mistakes() -> None:
-    from bot.core.script import to_traditional
+    from bot.text.script import to_traditional
 
     assert to_traditional("护照换发，免签政策，请先别着急，了解一下") == "護照換發，免簽政策，請先別著急，了解一下"
     assert to_traditional("头发 发现 里面 为了") == "頭髮 發現 裡面 為了"

@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from bot.content.live import LiveFaq
-from bot.core.faq import FaqEntry, Localized
-from bot.core.matcher import CONFIDENT, SUGGEST, FaqIndex, MatchResult
-from bot.core.script import to_traditional
+from bot.faq.entries import FaqEntry, Localized
+from bot.faq.matcher import CONFIDENT, SUGGEST, FaqIndex, MatchResult
+from bot.text.script import to_traditional
 
 EVAL = yaml.safe_load((Path(__file__).resolve().parents[1] / "data" / "faq_eval.yaml").read_text(encoding="utf-8"))
 REQUIRED = {

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.normalize import features, normalize, stem, words
+from bot.text.normalize import features, normalize, stem, words
 
 
 def test_traditional_and_simplified_normalise_to_the_same_text() -> None:

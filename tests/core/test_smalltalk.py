@@ -1,6 +1,6 @@
 import pytest
 
-from bot.core.smalltalk import classify
+from bot.faq.smalltalk import classify
 
 
 @pytest.mark.parametrize(

@@ -7,11 +7,14 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.core.matcher import MatchResult
-from bot.storage import joins, outbox, repo, tickets
-from bot.storage.forget import forget_user
-from bot.storage.models import Question, User
-from bot.storage.ticket_tables import ReportDraft, Ticket, TicketMessage
+from bot.db import repo
+from bot.db.models import Question, User
+from bot.db.ticket_tables import ReportDraft, Ticket, TicketMessage
+from bot.directory import joins
+from bot.faq.matcher import MatchResult
+from bot.messaging import outbox
+from bot.reports import tickets
+from bot.users.forget import forget_user
 
 MEI, LI = 2**40 + 1, 2**40 + 2
 
@@ -43,8 +46,8 @@ def test_forget_removes_one_users_data_and_nothing_else(engine: Engine) -> None:
 def test_prune_deletes_only_old_processed_rows(engine: Engine) -> None:
     from datetime import timedelta
 
-    from bot.storage import intake
-    from bot.storage.forget import prune
+    from bot.messaging import intake
+    from bot.users.forget import prune
 
     old, new = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
     intake.store(engine, update_id=1, payload="{}", now=old)

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, inspect, text
 
-from bot.core.matcher import MatchResult, Scored
-from bot.storage import repo
-from bot.storage.db import current_revision, downgrade, head_revision, normalize_url, upgrade
+from bot.db import repo
+from bot.db.engine import current_revision, downgrade, head_revision, normalize_url, upgrade
+from bot.faq.matcher import MatchResult, Scored
 
 BIG = 2**40 + 7
 

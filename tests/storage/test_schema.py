@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-from bot.storage import tables  # noqa: F401  (registers every table)
+from bot.db import tables  # noqa: F401  (registers every table)
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:

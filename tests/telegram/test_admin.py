@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.content.faq_loader import OTHER_FILES
 from bot.content.live import LiveFaq
-from bot.storage import repo
-from bot.telegram.i18n import t
+from bot.db import repo
+from bot.faq.loader import OTHER_FILES
+from bot.text.i18n import t
 from tests.conftest import FAQ_DIR, BotHarness, build_harness, make_user
 
 ADMIN = make_user(777, first_name="Admin", language_code="en")

@@ -10,18 +10,18 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.core.directory import Association, Directory
-from bot.core.geo import haversine_km
-from bot.core.language import UiLang, content_lang, parse
-from bot.storage import drafts, joins
-from bot.storage.delivery_tables import OutboxMessage
-from bot.storage.ticket_tables import JoinRequest
-from bot.telegram import directory_render
-from bot.telegram import directory_render as render
-from bot.telegram.context import SERVICES_KEY
-from bot.telegram.handlers.directory import RESULTS
-from bot.telegram.i18n import localize, t
-from bot.telegram.ticket_notify import STAFF_LANG
+from bot.db.delivery_tables import OutboxMessage
+from bot.db.ticket_tables import JoinRequest
+from bot.directory import joins, render
+from bot.directory import render as directory_render
+from bot.directory.geo import haversine_km
+from bot.directory.handlers import RESULTS
+from bot.directory.model import Association, Directory
+from bot.messaging.context import SERVICES_KEY
+from bot.reports import drafts
+from bot.reports.notify import STAFF_LANG
+from bot.text.i18n import localize, t
+from bot.text.language import UiLang, content_lang, parse
 from tests.conftest import BotHarness, make_user
 from tests.telegram.test_reports import ADMIN, in_group, texts_to
 

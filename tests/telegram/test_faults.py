@@ -8,16 +8,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.core.language import UiLang
-from bot.core.matcher import FaqIndex
-from bot.storage import repo
-from bot.telegram.i18n import t
-from bot.telegram.localapi import Call
-from bot.telegram.render import render_answer
+from bot.db import repo
+from bot.faq.matcher import FaqIndex
+from bot.messaging.localapi import Call
+from bot.messaging.render import render_answer
+from bot.text.i18n import t
+from bot.text.language import UiLang
 from tests.conftest import BotHarness, make_user
 
 QUESTION = "护照丢了怎么办"
-ERRORS_LOGGER = "bot.telegram.handlers.errors"
+ERRORS_LOGGER = "bot.messaging.errors"
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -120,7 +120,7 @@ async def test_repeated_502_is_logged_and_the_bot_keeps_working(
     assert "error while handling update" in errors[0].getMessage()
     assert errors[0].exc_info is not None and "Bad Gateway" in str(errors[0].exc_info[1])
     assert any("could not send the apology" in r.getMessage() for r in caplog.records)
-    retries = [r for r in caplog.records if r.name == "bot.telegram.ratelimit"]
+    retries = [r for r in caplog.records if r.name == "bot.messaging.ratelimit"]
     assert retries and len(bot.api.faults) < 50  # it retried before giving up
     assert sorted(sleeps)[:2] == pytest.approx([0.01, 0.01])  # exponential backoff starts small
 

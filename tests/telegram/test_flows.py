@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.core.faq import FaqEntry
-from bot.core.language import UiLang
-from bot.storage.models import Question, User
-from bot.telegram.i18n import localize, t
-from bot.telegram.render import TELEGRAM_LIMIT, render_answer, utf16_len
+from bot.db.models import Question, User
+from bot.faq.entries import FaqEntry
+from bot.messaging.render import TELEGRAM_LIMIT, render_answer, utf16_len
+from bot.text.i18n import localize, t
+from bot.text.language import UiLang
 from tests.conftest import BotHarness, make_user
 
 # Short, vague questions: depending on the FAQ they get suggestions, an answer or none.

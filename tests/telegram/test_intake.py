@@ -14,14 +14,15 @@ from sqlalchemy import Engine
 from sqlmodel import select
 from telegram import Update
 
-from bot.core.matcher import FaqIndex
-from bot.storage import drafts, intake, outbox, tickets
-from bot.storage.delivery_tables import IntakeUpdate
-from bot.storage.repo import session_scope
-from bot.storage.ticket_tables import ReportDraft
-from bot.telegram.i18n import t
-from bot.telegram.localapi import Call
-from bot.telegram.polling import MAX_ATTEMPTS, DurablePoller
+from bot.db.delivery_tables import IntakeUpdate
+from bot.db.repo import session_scope
+from bot.db.ticket_tables import ReportDraft
+from bot.faq.matcher import FaqIndex
+from bot.messaging import intake, outbox
+from bot.messaging.localapi import Call
+from bot.messaging.polling import MAX_ATTEMPTS, DurablePoller
+from bot.reports import drafts, tickets
+from bot.text.i18n import t
 from tests.conftest import BotHarness, make_user
 
 USER = make_user(5252, first_name="Qing", language_code="zh-hans")
@@ -230,7 +231,7 @@ async def test_an_update_that_kills_the_process_every_time_is_given_up(
     for _ in range(MAX_ATTEMPTS):  # each time a restarted process tries it and dies
         with pytest.raises(Crash):
             await poller(bot).process_pending()
-    with caplog.at_level(logging.ERROR, logger="bot.telegram.polling"):
+    with caplog.at_level(logging.ERROR, logger="bot.messaging.polling"):
         assert await poller(bot).process_pending() == 0  # not tried a fourth time
     assert stored(bot)[poison["update_id"]].status == "failed"
     assert any("giving up" in r.getMessage() for r in caplog.records)

@@ -12,12 +12,14 @@ import pytest
 from sqlmodel import Session, col, select
 
 from bot.app import DELIVERER_KEY
-from bot.storage import drafts, outbox, repo, tickets
-from bot.storage.delivery_tables import OutboxMessage
-from bot.storage.models import utcnow
-from bot.storage.ticket_tables import Ticket
-from bot.telegram.delivery import Deliverer, Pacer
-from bot.telegram.localapi import FakeBotApi
+from bot.db import repo
+from bot.db.delivery_tables import OutboxMessage
+from bot.db.models import utcnow
+from bot.db.ticket_tables import Ticket
+from bot.messaging import outbox
+from bot.messaging.delivery import Deliverer, Pacer
+from bot.messaging.localapi import FakeBotApi
+from bot.reports import drafts, tickets
 from tests.conftest import BotHarness, make_user
 from tests.telegram.test_reports import (
     CHALING_GROUP,

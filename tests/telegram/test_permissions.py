@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from bot.storage import tickets
-from bot.storage.ticket_tables import Ticket
-from bot.telegram.i18n import t
-from bot.telegram.localapi import BOT_USER, Call
-from bot.telegram.ticket_notify import STAFF_LANG
+from bot.db.ticket_tables import Ticket
+from bot.messaging.localapi import BOT_USER, Call
+from bot.reports import tickets
+from bot.reports.notify import STAFF_LANG
+from bot.text.i18n import t
 from tests.conftest import BotHarness, make_user
 from tests.telegram.test_reports import (
     ADMIN,

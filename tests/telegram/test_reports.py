@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.storage import tickets
-from bot.storage.delivery_tables import OutboxMessage
-from bot.storage.models import utcnow
-from bot.storage.ticket_tables import Ticket, TicketEvent
-from bot.telegram.context import SERVICES_KEY
-from bot.telegram.i18n import t
-from bot.telegram.jobs import escalate_overdue
+from bot.db.delivery_tables import OutboxMessage
+from bot.db.models import utcnow
+from bot.db.ticket_tables import Ticket, TicketEvent
+from bot.messaging.context import SERVICES_KEY
+from bot.reports import tickets
+from bot.reports.jobs import escalate_overdue
+from bot.text.i18n import t
 from tests.conftest import BotHarness, make_user
 
 ADMIN = make_user(777, first_name="Admin")

@@ -1,0 +1,130 @@
+"""``qiaobot chat``: talk to the real bot in a terminal, through the in-process Bot API.
+
+Everything a Telegram user would get is printed as plain text; buttons become numbered
+choices, and typing the number presses the button. Messages the bot queues in its outbox
+(a report's reference number, staff replies) are delivered right away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+
+from bot.app import DELIVERER_KEY, build_application
+from bot.config import Settings
+from bot.db import repo
+from bot.messaging.context import SERVICES_KEY
+from bot.messaging.localapi import LOCAL_TOKEN, Call, LocalBotApi, UpdateFactory
+from bot.messaging.render import html_to_text
+from bot.text.i18n import localize
+from bot.text.language import UiLang, content_lang
+
+LOCAL_USER_ID = 1
+RULE = "─" * 40
+INTRO = {
+    "zh": "本地对话：输入问题，或输入 /start、/faq、/report、/help；按钮显示为编号，输入编号即可选择。Ctrl-D 退出。",
+    "en": "Local chat: type a question or /start, /faq, /report, /help. Buttons are numbered: type the number. "
+    "Ctrl-D quits.",
+}
+
+
+@dataclass
+class Shown:
+    """One thing the bot showed: its text and the buttons under it (numbered across a turn)."""
+
+    text: str
+    buttons: list[tuple[int, str]] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines = [self.text, *(f"  [{n}] {label}" for n, label in self.buttons)]
+        lines += [f"  ↗ {label}: {url}" for label, url in self.links]
+        return "\n".join(lines)
+
+
+@dataclass
+class TerminalChat:
+    """One local user talking to the bot; ``send`` returns what the bot showed."""
+
+    settings: Settings
+    lang: UiLang | None = None
+    api: LocalBotApi = field(default_factory=LocalBotApi)
+    updates: UpdateFactory = field(default_factory=UpdateFactory)
+    buttons: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    _turn: list[tuple[str, dict[str, Any] | None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.api.on_call = self._record
+        tg_lang = {"zh-Hans": "zh-hans", "zh-Hant": "zh-hant", "en": "en"}[self.lang] if self.lang else "zh-hans"
+        name = "friend" if self.lang == "en" else localize("朋友", self.lang or "zh-Hans")
+        self.user = {"id": LOCAL_USER_ID, "is_bot": False, "first_name": name, "language_code": tg_lang}
+        self.app = build_application(self.settings, token=LOCAL_TOKEN, request=self.api)
+
+    async def __aenter__(self) -> TerminalChat:
+        await self.app.initialize()
+        if self.lang:
+            repo.set_language(self.app.bot_data[SERVICES_KEY].engine, user_id=LOCAL_USER_ID, language=self.lang)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.app.shutdown()
+
+    def _record(self, call: Call) -> None:
+        if call.method in ("sendMessage", "editMessageText") and str(call.params.get("chat_id")) == str(LOCAL_USER_ID):
+            message = call.result if isinstance(call.result, dict) else None
+            self._turn.append((html_to_text(str(call.params.get("text", ""))), message))
+        elif call.method == "answerCallbackQuery" and call.params.get("text"):
+            self._turn.append((f"({call.params['text']})", None))
+
+    async def send(self, line: str) -> list[Shown]:
+        """Feed one line typed by the user; a number presses the matching button."""
+        line = line.strip()
+        if line.isdigit() and 1 <= int(line) <= len(self.buttons):
+            _, data, message = self.buttons[int(line) - 1]
+            payload = self.updates.callback(self.user, data, message)
+        else:
+            payload = self.updates.message(self.user, line)
+        self._turn = []
+        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        await self.app.bot_data[DELIVERER_KEY].deliver_due()
+        return self._number()
+
+    def _number(self) -> list[Shown]:
+        shown: list[Shown] = []
+        buttons: list[tuple[str, str, dict[str, Any]]] = []
+        for text, message in self._turn:
+            item = Shown(text)
+            for row in (message or {}).get("reply_markup", {}).get("inline_keyboard", []):
+                for button in row:
+                    if "callback_data" in button:
+                        buttons.append((button["text"], button["callback_data"], message or {}))
+                        item.buttons.append((len(buttons), button["text"]))
+                    elif "url" in button:  # a link button: shown, opened outside the chat
+                        item.links.append((button["text"], button["url"]))
+            shown.append(item)
+        if buttons or self._turn:
+            self.buttons = buttons
+        return shown
+
+
+async def run_chat(settings: Settings, lang: UiLang | None, read: Callable[[str], str] = input) -> int:
+    """The interactive loop; returns the exit code."""
+    async with TerminalChat(settings, lang) as chat:
+        print(localize(INTRO[content_lang(lang or "zh-Hans")], lang or "zh-Hans"))
+        while True:
+            try:
+                line = await asyncio.to_thread(read, "\n> ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return 0
+            if not line.strip():
+                continue
+            if line.strip() in ("/quit", "/exit"):
+                return 0
+            for item in await chat.send(line):
+                print(RULE)
+                print(item.render())

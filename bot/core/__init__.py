@@ -1,1 +1,0 @@
-"""Pure domain logic: no Telegram, no SQL sessions, no I/O."""

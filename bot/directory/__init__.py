@@ -1,0 +1,1 @@
+"""The association directory: /find, places, join requests."""

@@ -1,0 +1,1 @@
+"""Answering questions: FAQ entries, the matcher, loading, handlers."""

@@ -1,0 +1,1 @@
+"""Telegram groups bound to queues, and who may act on a queue."""

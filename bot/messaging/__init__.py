@@ -1,0 +1,1 @@
+"""Telegram plumbing: intake, polling, webhook, outbox and delivery, callback data."""

@@ -1,0 +1,290 @@
+"""A stand-in for the Telegram Bot API: in process (a ``BaseRequest``) or behind HTTP.
+
+:class:`FakeBotApi` records every call, answers like Telegram would for the methods the bot
+uses, queues updates for ``getUpdates`` and can be told to fail the next calls
+(400/403/429/5xx). :class:`LocalBotApi` plugs it into python-telegram-bot in process:
+``qiaobot chat`` talks to the real ``Application`` through it, and so do the tests. The HTTP
+server in ``bot.messaging.standin`` serves the same fake to a whole ``qiaobot run`` process.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {"id": 1000, "is_bot": True, "first_name": "Qiaolian", "username": "qiaolian_bot"}
+LOCAL_TOKEN = "1000:LOCAL-STAND-IN"  # noqa: S105 - not a secret: the in-process stand-in
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    result: Any = None
+
+
+@dataclass
+class Fault:
+    method: str  # "*" for any method
+    status: int
+    description: str
+    parameters: dict[str, Any] | None = None
+    chat_id: int | None = None
+
+
+@dataclass
+class FakeBotApi:
+    """A recording fake of the Bot API; messages are numbered per chat like Telegram does."""
+
+    calls: list[Call] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    on_call: Callable[[Call], None] | None = None
+    _message_ids: dict[int, int] = field(default_factory=dict)
+    _messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    members: dict[int, set[int]] = field(default_factory=dict)  # group chat id → member user ids
+    migrated: dict[int, int] = field(default_factory=dict)  # old group id → its supergroup's id
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def push_update(self, update: dict[str, Any]) -> None:
+        """Queue an update for ``getUpdates`` (as Telegram keeps them until confirmed)."""
+        with self._lock:
+            self._updates.append(update)
+
+    def handle(self, endpoint: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Answer one Bot API call: (HTTP status, JSON body)."""
+        with self._lock:
+            fault = self._take_fault(endpoint, params)
+            new_id = self.migrated.get(_int(params.get("chat_id")))
+            if new_id is not None:
+                description = "Bad Request: group chat was upgraded to a supergroup chat"
+                return 400, {"ok": False, "error_code": 400, "description": description,
+                             "parameters": {"migrate_to_chat_id": new_id}}  # fmt: skip
+            if fault is not None:
+                body: dict[str, Any] = {
+                    "ok": False,
+                    "error_code": fault.status,
+                    "description": fault.description,
+                }
+                if fault.parameters:
+                    body["parameters"] = fault.parameters
+                return fault.status, body
+            call = Call(endpoint, params, self._result(endpoint, params))
+            self.calls.append(call)
+        if self.on_call is not None:
+            self.on_call(call)
+        return 200, {"ok": True, "result": call.result}
+
+    def fail(
+        self,
+        method: str,
+        status: int,
+        description: str = "",
+        *,
+        times: int = 1,
+        chat_id: int | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` with an error."""
+        params = {"retry_after": retry_after} if retry_after is not None else None
+        text = description or {
+            400: "Bad Request",
+            403: "Forbidden: bot was blocked by the user",
+            429: "Too Many Requests",
+            502: "Bad Gateway",
+        }.get(status, "Error")
+        self.faults.extend(Fault(method, status, text, params, chat_id) for _ in range(times))
+
+    def _take_fault(self, endpoint: str, params: dict[str, Any]) -> Fault | None:
+        for i, fault in enumerate(self.faults):
+            if fault.method in ("*", endpoint) and fault.chat_id in (None, _int(params.get("chat_id"))):
+                return self.faults.pop(i)
+        return None
+
+    def _result(self, endpoint: str, params: dict[str, Any]) -> Any:
+        if endpoint == "getMe":
+            return BOT_USER
+        if endpoint == "getUpdates":
+            offset = _int(params.get("offset"))
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            return self._updates[: _int(params.get("limit")) or 100]
+        if endpoint in ("sendMessage", "sendPhoto", "sendDocument"):
+            chat_id = _int(params["chat_id"])
+            message_id = self._message_ids.get(chat_id, 0) + 1
+            self._message_ids[chat_id] = message_id
+            message = {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": _chat(chat_id),
+                "from": BOT_USER,
+                "text": params.get("text", ""),
+            }
+            markup = _json(params.get("reply_markup"))
+            if isinstance(markup, dict) and "inline_keyboard" in markup:  # messages carry inline keyboards only
+                message["reply_markup"] = markup
+            self._messages[(chat_id, message_id)] = message
+            return message
+        if endpoint in ("editMessageText", "editMessageReplyMarkup"):
+            key = (_int(params.get("chat_id")), _int(params.get("message_id")))
+            message = self._messages.get(key) or {
+                "message_id": key[1],
+                "date": int(time.time()),
+                "chat": _chat(key[0]),
+                "text": "",
+            }
+            if "text" in params:
+                message["text"] = params["text"]
+            if "reply_markup" in params:
+                message["reply_markup"] = _json(params["reply_markup"])
+            else:
+                message.pop("reply_markup", None)
+            return message
+        if endpoint == "getChatMember":
+            user_id = _int(params["user_id"])
+            status = "member" if user_id in self.members.get(_int(params["chat_id"]), set()) else "left"
+            return {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "?"}}
+        return True
+
+    # -- views for tests and the terminal --------------------------------------------------
+
+    def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[dict[str, Any]]:
+        return [
+            c.params
+            for c in self.calls
+            if c.method == method and (chat_id is None or _int(c.params.get("chat_id")) == chat_id)
+        ]
+
+    def messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """Messages the bot has in a chat, as they are now (after edits), oldest first."""
+        return [m for (cid, _), m in sorted(self._messages.items()) if cid == chat_id]
+
+    def texts(self, chat_id: int | None = None) -> list[str]:
+        return [str(p.get("text", "")) for p in self.sent(chat_id)]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+@dataclass
+class LocalBotApi(FakeBotApi, BaseRequest):
+    """The fake plugged into python-telegram-bot as its HTTP layer (no sockets)."""
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        endpoint = url.rstrip("/").rsplit("/", 1)[-1]
+        status, body = self.handle(endpoint, dict(request_data.parameters) if request_data else {})
+        return status, json.dumps(body).encode()
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _chat(chat_id: int) -> dict[str, Any]:
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "User"}
+    return {"id": chat_id, "type": "supergroup", "title": "Group"}
+
+
+# -- update builders ---------------------------------------------------------------------------
+
+
+@dataclass
+class UpdateFactory:
+    """Builds Bot API update payloads (dicts) the way Telegram would send them."""
+
+    next_update_id: int = 1
+    next_message_id: int = 1
+
+    def _ids(self) -> tuple[int, int]:
+        uid, mid = self.next_update_id, self.next_message_id
+        self.next_update_id += 1
+        self.next_message_id += 1
+        return uid, mid
+
+    def message(self, user: dict[str, Any], text: str, *, chat: dict[str, Any] | None = None) -> dict[str, Any]:
+        update_id, message_id = self._ids()
+        msg: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat or {"id": user["id"], "type": "private", "first_name": user.get("first_name", "")},
+            "from": user,
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command.encode("utf-16-le")) // 2}]
+        return {"update_id": update_id, "message": msg}
+
+    def non_text(self, user: dict[str, Any], kind: str = "sticker") -> dict[str, Any]:
+        update_id, message_id = self._ids()
+        payload: dict[str, Any] = {
+            "sticker": {
+                "file_id": "s1",
+                "file_unique_id": "u1",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            },
+        }[kind]
+        msg = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "from": user,
+            "chat": {"id": user["id"], "type": "private", "first_name": user.get("first_name", "")},
+            kind: payload,
+        }
+        return {"update_id": update_id, "message": msg}
+
+    def callback(self, user: dict[str, Any], data: str, message: dict[str, Any]) -> dict[str, Any]:
+        update_id, _ = self._ids()
+        return {
+            "update_id": update_id,
+            "callback_query": {
+                "id": str(update_id),
+                "from": user,
+                "chat_instance": "local",
+                "data": data,
+                "message": {
+                    "message_id": message["message_id"],
+                    "date": message.get("date", int(time.time())),
+                    "chat": message["chat"],
+                    "text": message.get("text", ""),
+                    "from": BOT_USER,
+                    **({"reply_markup": message["reply_markup"]} if "reply_markup" in message else {}),
+                },
+            },
+        }

@@ -1,0 +1,104 @@
+"""Running the bot for real: durable long polling, or a webhook behind a reverse proxy.
+
+Both store every update before it is confirmed and process it from the database with the same
+loop; both stop cleanly on SIGTERM/SIGINT after finishing the update in hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any
+from urllib.parse import urlparse
+
+import uvicorn
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.messaging.context import SERVICES_KEY
+from bot.messaging.polling import DurablePoller
+from bot.messaging.webhook import WebApp
+from bot.runtime import Services
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The bot cannot start as configured; the message says why (printed without a traceback)."""
+
+
+def _server(app: WebApp, listen: str) -> uvicorn.Server:
+    host, _, port = listen.rpartition(":")
+    config = uvicorn.Config(app, host=host.strip("[]"), port=int(port), log_config=None, lifespan="off",
+                            access_log=False, server_header=False)  # fmt: skip
+    return uvicorn.Server(config)
+
+
+async def _serve(server: uvicorn.Server) -> None:
+    """uvicorn without its own signal handling: we stop it ourselves, after the bot's loops."""
+    config = server.config
+    if not config.loaded:
+        config.load()
+    server.lifespan = config.lifespan_class(config)
+    try:
+        await server.startup()
+    except SystemExit:  # uvicorn exits when it cannot bind
+        server.should_exit = True
+    if server.should_exit:
+        raise StartupError(f"cannot listen on {config.host}:{config.port} (is the port in use?)")
+    await server.main_loop()
+    await server.shutdown()
+
+
+async def _lifecycle(app: Application, poller: DurablePoller, servers: list[uvicorn.Server], body: Any) -> None:  # type: ignore[type-arg]
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        poller.stop()
+        for server in servers:
+            server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    async with app:
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        try:
+            await asyncio.gather(body, *(_serve(s) for s in servers))
+        finally:
+            stop()
+            await app.stop()
+    if app.post_shutdown:
+        await app.post_shutdown(app)
+
+
+async def run_polling(app: Application, settings: Settings, allowed_updates: list[str]) -> None:  # type: ignore[type-arg]
+    """Durable long polling; /healthz, /readyz and /metrics on HEALTH_LISTEN when it is set."""
+    poller = DurablePoller(app, allowed_updates=allowed_updates)
+    services: Services = app.bot_data[SERVICES_KEY]
+    servers = [_server(WebApp(services), settings.health_listen)] if settings.health_listen else []
+    await _lifecycle(app, poller, servers, poller.run())
+
+
+async def run_webhook(app: Application, settings: Settings, allowed_updates: list[str]) -> None:  # type: ignore[type-arg]
+    """Register the webhook (with its secret), serve it, and process what it stores."""
+    url, secret = settings.require_webhook()
+    poller = DurablePoller(app, allowed_updates=allowed_updates)
+    services: Services = app.bot_data[SERVICES_KEY]
+    web = WebApp(services, webhook_path=urlparse(url).path or "/", secret=secret, on_update=poller.wake)
+
+    async def body() -> None:
+        try:
+            await app.bot.set_webhook(
+                url, secret_token=secret, allowed_updates=allowed_updates, drop_pending_updates=False
+            )
+        except TelegramError as exc:
+            poller.stop()
+            raise StartupError(f"Telegram refused the webhook {url}: {exc.message}") from None
+        log.info("webhook registered; listening on %s", settings.webhook_listen)
+        await poller.process_forever()
+
+    await _lifecycle(app, poller, [_server(web, settings.webhook_listen)], body())

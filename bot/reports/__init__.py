@@ -1,0 +1,1 @@
+"""Difficulty reports: federation tree, gazetteer, tickets, staff triage."""

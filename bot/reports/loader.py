@@ -1,0 +1,129 @@
+"""Read ``faq/federations.yaml``: the queues of the federation tree and the gazetteer of places."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.content.fields import Reader, describe
+from bot.content.problems import Problem
+from bot.content.yamlsrc import LineDict, LineList, load_yaml
+from bot.reports.federation import ROOT_QUEUE, Federation, Place, Queue
+from bot.reports.gazetteer import keys_of
+
+FEDERATIONS_FILE = "federations.yaml"
+QUEUE_ID_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
+REQUIRED_QUEUES = {ROOT_QUEUE, "liaison"}
+
+
+def check_federation(directory: Path) -> tuple[Federation | None, list[Problem]]:
+    path = directory / FEDERATIONS_FILE
+    reader = Reader(path)
+    if not path.exists():
+        return None, [Problem(path, 0, "federations.yaml is missing: it lists the queues and places")]
+    data, syntax = load_yaml(path)
+    reader.problems.extend(syntax)
+    if data is None:
+        return None, reader.problems or [Problem(path, 1, "the file is empty")]
+    if not isinstance(data, LineDict):
+        reader.error(1, f"federations.yaml must have 'queues:' and 'places:', got {describe(data)}")
+        return None, reader.problems
+    reader.keys(data, "federations.yaml", {"queues", "places"}, {"queues", "places"})
+    queues = _queues(reader, data.get("queues"))
+    places = _places(reader, data.get("places"), {q.id for q in queues})
+    if reader.problems and any(p.severity == "error" for p in reader.problems):
+        return None, reader.problems
+    return Federation(tuple(queues), tuple(places)), reader.problems
+
+
+def _queues(reader: Reader, raw: object) -> list[Queue]:
+    if not isinstance(raw, LineList):
+        reader.error(1, f"'queues' must be a list, got {describe(raw)}")
+        return []
+    out: list[Queue] = []
+    lines: dict[str, int] = {}
+    for i, item in enumerate(raw):
+        if not isinstance(item, LineDict):
+            reader.error(raw.line_of(i), f"a queue must be a mapping, got {describe(item)}")
+            continue
+        reader.keys(item, "queue", {"id", "name", "parent", "sla_hours"}, {"id", "name", "sla_hours"})
+        qid = reader.text(item, "id", "queue")
+        name = reader.localized(item, "name", f"queue {qid or '?'}")
+        parent = item.get("parent")
+        sla = item.get("sla_hours")
+        if qid and not QUEUE_ID_RE.match(qid):
+            reader.error(item.line_of("id"), f"queue id {qid!r} must be lowercase letters, digits, hyphens")
+            continue
+        if qid in lines:
+            reader.error(item.line_of("id"), f"duplicate queue id {qid!r} (first at line {lines[qid]})")
+            continue
+        if not isinstance(sla, int | float) or isinstance(sla, bool) or sla <= 0:
+            reader.error(item.line_of("sla_hours"), f"queue {qid!r}: sla_hours must be a positive number of hours")
+            continue
+        if parent is not None and not isinstance(parent, str):
+            reader.error(item.line_of("parent"), f"queue {qid!r}: parent must be a queue id, got {describe(parent)}")
+            continue
+        if qid and name:
+            lines[qid] = item.line
+            out.append(Queue(qid, name, float(sla), parent))
+    ids = {q.id for q in out}
+    for q in out:
+        if q.parent is not None and q.parent not in ids:
+            reader.error(lines[q.id], f"queue {q.id!r}: unknown parent {q.parent!r}")
+        elif _has_cycle(q, {x.id: x for x in out}):
+            reader.error(lines[q.id], f"queue {q.id!r}: its parents form a cycle")
+    for missing in sorted(REQUIRED_QUEUES - ids):
+        reader.error(raw.line, f"the queue {missing!r} is required")
+    return out
+
+
+def _has_cycle(queue: Queue, by_id: dict[str, Queue]) -> bool:
+    seen: set[str] = set()
+    current: Queue | None = queue
+    while current is not None and current.parent:
+        if current.id in seen:
+            return True
+        seen.add(current.id)
+        current = by_id.get(current.parent)
+    return False
+
+
+def _places(reader: Reader, raw: object, queue_ids: set[str]) -> list[Place]:
+    if not isinstance(raw, LineList):
+        reader.error(1, f"'places' must be a list, got {describe(raw)}")
+        return []
+    out: list[Place] = []
+    owners: dict[str, tuple[str, str, int]] = {}
+    allowed = {"name", "queue", "pinyin", "en", "aliases", "former", "short"}
+    for i, item in enumerate(raw):
+        if not isinstance(item, LineDict):
+            reader.error(raw.line_of(i), f"a place must be a mapping, got {describe(item)}")
+            continue
+        reader.keys(item, "place", allowed, {"name", "queue"})
+        name = reader.text(item, "name", "place")
+        queue = reader.text(item, "queue", f"place {name!r}")
+        if queue and queue not in queue_ids:
+            reader.error(item.line_of("queue"), f"place {name!r}: unknown queue {queue!r}")
+            continue
+        lists = {key: reader.texts(item, key, f"place {name!r}") for key in ("aliases", "former")}
+        short = item.get("short", True)
+        if not isinstance(short, bool):
+            reader.error(item.line_of("short"), f"place {name!r}: short must be true or false")
+            continue
+        if not (name and queue):
+            continue
+        place = Place(
+            name=name,
+            queue=queue,
+            pinyin=reader.text(item, "pinyin", f"place {name!r}") or "",
+            en=reader.text(item, "en", f"place {name!r}") or "",
+            aliases=lists["aliases"],
+            former=lists["former"],
+            short=short,
+        )
+        for key in keys_of(place):
+            other, other_queue, line = owners.setdefault(key, (name, queue, item.line))
+            if other != name and other_queue != queue:
+                reader.warn(item.line, f"place {name!r}: {key!r} also names {other!r} (line {line}); the first wins")
+        out.append(place)
+    return out

@@ -1,1 +1,0 @@
-"""Persistence: SQLModel tables, engine, repositories and Alembic migrations."""

@@ -1,1 +1,0 @@
-"""The Telegram face of the bot: thin handlers over core logic, rendering and i18n."""

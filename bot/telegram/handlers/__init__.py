@@ -1,1 +1,0 @@
-"""Handlers, one module per feature. Each is thin: parse, call core/storage, render."""

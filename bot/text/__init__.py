@@ -1,0 +1,1 @@
+"""Text: normalisation, scripts (OpenCC), language choice, the i18n catalog."""

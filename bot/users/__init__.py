@@ -1,0 +1,1 @@
+"""People who talk to the bot: greeting, language, privacy, forgetting."""
