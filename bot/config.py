@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlparse
@@ -18,6 +19,11 @@ from bot.db.engine import normalize_url
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 
 
+def default_faq_dir() -> Path:
+    """The FAQ shipped inside the package (``faq/`` of the repository): used when FAQ_DIR is not set."""
+    return Path(str(files("bot.content").joinpath("default_faq")))
+
+
 class ConfigError(Exception):
     """Settings are missing or invalid; the message says which and how to fix them."""
 
@@ -30,7 +36,7 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     telegram_api_url: str = DEFAULT_API_URL
     database_url: str = "sqlite:///qiaobot.db"
-    faq_dir: Path = Path("faq")
+    faq_dir: Path = Field(default_factory=lambda: default_faq_dir())
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     log_level: str = "INFO"
     log_format: str = "text"
@@ -40,6 +46,7 @@ class Settings(BaseSettings):
     health_listen: str | None = None
     db_pool_size: int = Field(default=5, ge=1, le=100)
     db_max_overflow: int = Field(default=5, ge=0, le=100)
+    process_concurrency: int = Field(default=8, ge=1, le=64)  # chats processed at once (PostgreSQL)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

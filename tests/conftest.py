@@ -11,16 +11,19 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from telegram import Update
 from telegram.ext import Application
 
-from bot.app import DELIVERER_KEY, build_application
+from bot.app import build_application
 from bot.config import Settings
 from bot.content.live import LiveFaq
 from bot.db.engine import create_db_engine, upgrade
-from bot.messaging.delivery import Deliverer, Pacer
+from bot.db.uow import session_scope
+from bot.messaging import local
+from bot.messaging.context import DELIVERER_KEY, RUNTIME_KEY
+from bot.messaging.delivery import Pacer
 from bot.messaging.localapi import LOCAL_TOKEN, LocalBotApi, UpdateFactory
 from bot.messaging.ratelimit import RetryingRateLimiter
+from bot.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_DIR = ROOT / "faq"
@@ -86,14 +89,19 @@ class BotHarness:
         self.api = api
         self.engine = engine
         self.updates = UpdateFactory()
+        self.autodeliver = True  # deliver what an update queued right after it (as the bot's wake-up does)
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.app.bot_data[RUNTIME_KEY]  # type: ignore[no-any-return]
 
     async def feed(self, payload: dict[str, Any]) -> None:
-        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        """One update as ``qiaobot run`` takes it: stored, processed in its unit of work, delivered."""
+        await local.feed(self.app, payload, deliver_now=self.autodeliver)
 
     async def deliver(self, now: datetime | None = None) -> int:
         """Run the outbox worker once (as its scheduled job would)."""
-        deliverer: Deliverer = self.app.bot_data[DELIVERER_KEY]
-        return await deliverer.deliver_due(now)
+        return await local.deliver(self.app, now)
 
     async def send(self, user: dict[str, Any], text: str) -> list[dict[str, Any]]:
         """User sends text; returns the sendMessage calls the bot made in response."""
@@ -137,3 +145,9 @@ async def bot(sqlite_engine: Engine, live_faq: LiveFaq) -> AsyncIterator[BotHarn
     await app.post_init(app)  # type: ignore[misc]
     yield BotHarness(app, api, sqlite_engine)
     await app.shutdown()
+
+
+def q(fn: Any, engine: Engine, /, *args: Any, **kwargs: Any) -> Any:
+    """Call a repository function in a transaction of its own (what a test reads or arranges)."""
+    with session_scope(engine) as s:
+        return fn(s, *args, **kwargs)

@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.db.delivery_tables import IntakeUpdate
 from bot.db.engine import create_db_engine
-from bot.db.ticket_tables import Ticket
+from bot.db.models import IntakeUpdate, Ticket
 from bot.messaging.standin import StandIn, serve
 from tests.processes import start_bot, stop, wait_for
 

@@ -7,21 +7,25 @@ choices, and typing the number presses the button. Messages the bot queues in it
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from telegram import Update
-
-from bot.app import DELIVERER_KEY, build_application
+from bot.app import build_application
+from bot.cli.common import FAQ_DIR_HELP
 from bot.config import Settings
-from bot.db import repo
-from bot.messaging.context import SERVICES_KEY
+from bot.db.uow import session_scope
+from bot.messaging import local
+from bot.messaging.context import DELIVERER_KEY, RUNTIME_KEY
+from bot.messaging.delivery import Pacer
 from bot.messaging.localapi import LOCAL_TOKEN, Call, LocalBotApi, UpdateFactory
 from bot.messaging.render import html_to_text
 from bot.text.i18n import localize
-from bot.text.language import UiLang, content_lang
+from bot.text.language import UI_LANGS, UiLang, as_ui_lang, content_lang
+from bot.users import repo as users
 
 LOCAL_USER_ID = 1
 RULE = "─" * 40
@@ -63,15 +67,22 @@ class TerminalChat:
         name = "friend" if self.lang == "en" else localize("朋友", self.lang or "zh-Hans")
         self.user = {"id": LOCAL_USER_ID, "is_bot": False, "first_name": name, "language_code": tg_lang}
         self.app = build_application(self.settings, token=LOCAL_TOKEN, request=self.api)
+        # Nothing to pace here: the stand-in is not Telegram, and every reply should show at once.
+        self.app.bot_data[DELIVERER_KEY].pacer = Pacer(per_chat_interval=0)
 
     async def __aenter__(self) -> TerminalChat:
         await self.app.initialize()
+        if self.app.post_init:
+            await self.app.post_init(self.app)
         if self.lang:
-            repo.set_language(self.app.bot_data[SERVICES_KEY].engine, user_id=LOCAL_USER_ID, language=self.lang)
+            with session_scope(self.app.bot_data[RUNTIME_KEY].engine) as s:
+                users.set_language(s, user_id=LOCAL_USER_ID, language=self.lang)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.app.shutdown()
+        if self.app.post_shutdown:
+            await self.app.post_shutdown(self.app)
 
     def _record(self, call: Call) -> None:
         if call.method in ("sendMessage", "editMessageText") and str(call.params.get("chat_id")) == str(LOCAL_USER_ID):
@@ -89,8 +100,7 @@ class TerminalChat:
         else:
             payload = self.updates.message(self.user, line)
         self._turn = []
-        await self.app.process_update(Update.de_json(payload, self.app.bot))
-        await self.app.bot_data[DELIVERER_KEY].deliver_due()
+        await local.feed(self.app, payload)
         return self._number()
 
     def _number(self) -> list[Shown]:
@@ -109,6 +119,17 @@ class TerminalChat:
         if buttons or self._turn:
             self.buttons = buttons
         return shown
+
+
+def add_commands(sub: Any) -> None:
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal (no token needed)")
+    chat.add_argument("--lang", choices=UI_LANGS, help="answer language (default: from what you type)")
+    chat.add_argument("--faq-dir", type=Path, help=FAQ_DIR_HELP)
+    chat.set_defaults(handler=cmd_chat)
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(run_chat(settings, as_ui_lang(args.lang) if args.lang else None))
 
 
 async def run_chat(settings: Settings, lang: UiLang | None, read: Callable[[str], str] = input) -> int:

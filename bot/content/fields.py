@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.content.problems import Problem
 from bot.content.yamlsrc import LineDict, LineList
-from bot.faq.entries import CONTENT_LANGS, ContentLang, Localized
+from bot.text.localized import CONTENT_LANGS, ContentLang, Localized
 
 _YAML_HINTS = {
     bool: "YAML reads yes/no/on/off/true/false as a boolean: put the text in quotes",

@@ -6,28 +6,27 @@ import asyncio
 import html
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.content.problems import ContentError, Problem
-from bot.messaging.context import services, user_lang
+from bot.messaging.context import BotContext
 from bot.messaging.render import split_message
 from bot.text.i18n import t
 
 MAX_LISTED = 15
 
 
-async def reload_faq(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reload_faq(update: Update, context: BotContext) -> None:
     """/reload (admins only): load faq/ again; on errors keep the last good FAQ and list them."""
     message = update.effective_message
     if message is None:
         return
-    lang = user_lang(update, context)
-    svc = services(context)
-    if not svc.is_admin(update.effective_user.id if update.effective_user else None):
-        await message.reply_text(t("admins_only", lang))
+    turn = context.turn
+    lang = await turn.lang(update)
+    if not context.runtime.is_admin(update.effective_user.id if update.effective_user else None):
+        turn.reply(message.chat_id, t("admins_only", lang))
         return
     try:
-        snapshot = await asyncio.to_thread(svc.faq.reload)
+        snapshot = await asyncio.to_thread(context.runtime.faq.reload)
     except ContentError as exc:
         errors = [p for p in exc.problems if p.severity == "error"]
         text = t("reload_failed", lang) + "\n\n" + _listing(errors, lang)
@@ -47,7 +46,7 @@ async def reload_faq(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             warnings="",
         ) + ("\n\n" + warnings if warnings else "")
     for part in split_message(text):
-        await message.reply_text(part)
+        turn.reply(message.chat_id, part)
 
 
 def _listing(problems: list[Problem], lang: str) -> str:

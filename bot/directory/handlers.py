@@ -1,116 +1,173 @@
-"""/find: associations by place or shared location; asking to join, and officers deciding."""
+"""/find, shared locations, association details, the join form, officers deciding."""
 
 from __future__ import annotations
 
-from telegram import (
-    KeyboardButton,
-    Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-    Update,
-)
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram import Message as TgMessage
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
 
-from bot.directory import render
-from bot.messaging.context import services, user_lang
-from bot.runtime import Services
+from bot.directory import render, service
+from bot.directory.model import Association
+from bot.messaging.callbacks import AssociationDetails, JoinConsent, JoinDecision, JoinStart
+from bot.messaging.context import BotContext, answer
+from bot.messaging.markup import REMOVE_KEYBOARD, request_location
+from bot.messaging.outbox import Message
+from bot.messaging.pipeline import Turn
 from bot.text.i18n import t
 from bot.text.language import UiLang
 from bot.text.script import has_cjk
 
-RESULTS = 5
-AWAITING_PLACE = "find_awaiting_place"
+RESULTS = service.RESULTS
+STAFF: UiLang = service.STAFF
+VERDICT_KEYS = {"approved": "verdict_approved", "declined": "verdict_declined"}
 
 
-async def find(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def find(update: Update, context: BotContext) -> None:
     """/find <place>, or /find alone: ask for a place or a location."""
-    message = update.effective_message
-    if message is None:
+    message, turn = update.effective_message, context.turn
+    if message is None or update.effective_user is None:
         return
     place = " ".join(context.args or []).strip()
     # A Chinese place name tells the script; a Latin one (kuala lumpur) says nothing about the reader.
-    lang = user_lang(update, context, place if has_cjk(place) else None)
+    lang = await turn.lang(update, place if has_cjk(place) else None)
     if place:
-        await show_place(message, services(context), place, lang)
+        show_results(turn, message.chat_id, service.find(turn.env, place), place, lang)
         return
-    if context.user_data is not None:
-        context.user_data[AWAITING_PLACE] = True
-    keyboard = ReplyKeyboardMarkup([[KeyboardButton(t("share_location", lang), request_location=True)]],
-                                   one_time_keyboard=True, resize_keyboard=True)  # fmt: skip
-    await message.reply_text(t("find_ask", lang), reply_markup=keyboard)
+    await turn.run(service.wait_for_place, turn.actor(update))
+    turn.reply(message.chat_id, t("find_ask", lang), request_location(t("share_location", lang)))
 
 
-async def on_place_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_place_text(update: Update, context: BotContext) -> None:
     """The place typed right after a bare /find (until one is found, or another command is sent)."""
-    message = update.effective_message
-    if message is None or not message.text or not context.user_data or not context.user_data.get(AWAITING_PLACE):
+    message, turn = update.effective_message, context.turn
+    if message is None or not message.text or update.effective_user is None:
         return
-    text = message.text
-    found = await show_place(
-        message, services(context), text, user_lang(update, context, text if has_cjk(text) else None)
-    )
-    if found:
-        context.user_data.pop(AWAITING_PLACE, None)
+    if "find" not in await turn.conversations(update.effective_user.id):
+        return
+    found = await turn.run(service.place_typed, turn.actor(update), message.text)
+    if found is None:
+        return
+    lang = await turn.lang(update, message.text if has_cjk(message.text) else None)
+    show_results(turn, message.chat_id, found, message.text, lang)
     raise ApplicationHandlerStop
 
 
-async def forget_place_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stop_waiting(update: Update, context: BotContext) -> None:
     """Any other command ends the wait for a place (it never swallows an unrelated message)."""
-    stop_waiting_for_place(context)
+    if update.effective_user is not None and "find" in await context.turn.conversations(update.effective_user.id):
+        await context.turn.run(service.stop_waiting, context.turn.actor(update))
 
 
-def stop_waiting_for_place(context: ContextTypes.DEFAULT_TYPE) -> None:
-    if context.user_data:
-        context.user_data.pop(AWAITING_PLACE, None)
-
-
-async def show_place(message: Message, svc: Services, place: str, lang: UiLang) -> bool:
-    """The best matches for a place; associations tied to Hunan first. False if none was found."""
-    directory = svc.faq.current.directory
-    found = directory.find(place, limit=50)
+def show_results(turn: Turn, chat: int, found: list[Association], place: str, lang: UiLang) -> None:
+    """The best matches for a place, or a polite "nothing found"."""
     if not found:
-        await message.reply_text(t("find_none", lang, place=place[:60]))
-        return False
-    found.sort(key=lambda a: a.hometown != "Hunan")  # stable: keeps the match order otherwise
+        turn.reply(chat, t("find_none", lang, place=place[:60]))
+        return
+    directory = turn.env.content.directory
     shown = found[:RESULTS]
     header = t("find_results", lang, count=len(found))
     if len(found) > len(shown):
         header += "\n" + t("find_more", lang, shown=len(shown))
-    await message.reply_text(header, reply_markup=ReplyKeyboardRemove())
+    turn.reply(chat, header, REMOVE_KEYBOARD)
     for association in shown:
-        text, buttons = render.result(directory, association, lang), render.buttons(association, lang)
-        await message.reply_text(text, reply_markup=buttons)
-    return True
+        turn.reply(chat, render.result(directory, association, lang), render.buttons(association, lang))
 
 
-async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_location(update: Update, context: BotContext) -> None:
     """A shared location: the nearest associations with distances."""
-    message = update.effective_message
-    if message is None or message.location is None:
+    message, turn = update.effective_message, context.turn
+    if message is None or message.location is None or update.effective_user is None:
         return
-    if context.user_data is not None:
-        context.user_data.pop(AWAITING_PLACE, None)
-    lang = user_lang(update, context)
-    directory = services(context).faq.current.directory
+    if "find" in await turn.conversations(update.effective_user.id):
+        await turn.run(service.stop_waiting, turn.actor(update))
+    lang = await turn.lang(update)
+    directory = turn.env.content.directory
     nearest = directory.nearest(message.location.latitude, message.location.longitude, limit=RESULTS)
-    await message.reply_text(t("nearest_results", lang), reply_markup=ReplyKeyboardRemove())
+    turn.reply(message.chat_id, t("nearest_results", lang), REMOVE_KEYBOARD)
     for distance, association in nearest:
         text = render.result(directory, association, lang, distance)
-        await message.reply_text(text, reply_markup=render.buttons(association, lang))
+        turn.reply(message.chat_id, text, render.buttons(association, lang))
 
 
-async def on_details(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_details(update: Update, context: BotContext) -> None:
     """Button d:<id>: everything about one association."""
-    query = update.callback_query
-    if query is None or not isinstance(query.message, Message):
+    query, turn = update.callback_query, context.turn
+    if query is None or not isinstance(query.message, TgMessage):
         return
-    await query.answer()
-    lang = user_lang(update, context)
-    directory = services(context).faq.current.directory
-    association = directory.by_id.get((query.data or "").partition(":")[2])
+    await answer(query)
+    lang = await turn.lang(update)
+    directory = turn.env.content.directory
+    pressed = AssociationDetails.decode(query.data)
+    association = directory.by_id.get(pressed.association) if pressed else None
+    chat = query.message.chat.id
     if association is None:
-        await query.message.reply_text(t("answer_gone", lang))
+        turn.reply(chat, t("answer_gone", lang))
         return
-    await query.message.reply_text(
-        render.details(directory, association, lang), reply_markup=render.buttons(association, lang)
-    )
+    turn.reply(chat, render.details(directory, association, lang), render.buttons(association, lang))
+
+
+async def on_join(update: Update, context: BotContext) -> None:
+    """Button j:<id>: start the join form."""
+    query, turn = update.callback_query, context.turn
+    if query is None or not isinstance(query.message, TgMessage):
+        return
+    await answer(query)
+    lang = await turn.lang(update)
+    pressed = JoinStart.decode(query.data)
+    reply = await turn.run(service.start_join, turn.actor(update), pressed.association if pressed else "", lang=lang)
+    turn.reply(query.message.chat.id, reply.text, reply.markup)
+
+
+async def on_form_message(update: Update, context: BotContext) -> None:
+    """Answers to the join form: name → contact → a line about oneself → consent."""
+    message, turn = update.effective_message, context.turn
+    if message is None or update.effective_user is None:
+        return
+    if "join" not in await turn.conversations(update.effective_user.id):
+        return
+    text = message.text or (message.contact.phone_number if message.contact else "") or ""
+    reply = await turn.run(service.join_input, turn.actor(update), text)
+    if reply is None:
+        return
+    turn.reply(message.chat_id, reply.text, reply.markup)
+    raise ApplicationHandlerStop
+
+
+async def on_consent(update: Update, context: BotContext) -> None:
+    """jc:ok:<form> sends the request (once); jc:x:<form> drops it."""
+    query, turn = update.callback_query, context.turn
+    if query is None or not isinstance(query.message, TgMessage):
+        return
+    await answer(query)
+    pressed = JoinConsent.decode(query.data)
+    if pressed is None:
+        return
+    chat = query.message.chat.id
+    done = await turn.run(service.consent, turn.actor(update), pressed.form, pressed.verdict == "ok")
+    if done.replies or done.request is not None:
+        turn.send(Message.edit_markup(chat, query.message.message_id))
+    for reply in done.replies:
+        turn.reply(chat, reply.text, reply.markup)
+
+
+async def on_decision(update: Update, context: BotContext) -> None:
+    """jr:ok:N / jr:no:N — members of the group the request was sent to, or admins."""
+    query, turn = update.callback_query, context.turn
+    if query is None or not isinstance(query.message, TgMessage):
+        return
+    pressed = JoinDecision.decode(query.data)
+    if pressed is None or pressed.verdict not in ("ok", "no"):
+        await answer(query)
+        return
+    actor = turn.actor(update)
+    decision = await turn.run(service.decide, actor, pressed.request, pressed.verdict == "ok")
+    if not decision.ok:
+        await answer(query, t(decision.key, STAFF), alert=decision.key == "officer_only")
+        return
+    await answer(query)
+    chat = query.message.chat.id
+    request = decision.request
+    assert request is not None
+    turn.send(Message.edit_markup(chat, query.message.message_id))
+    verdict = t(VERDICT_KEYS[request.status], STAFF)
+    turn.reply(chat, t("officer_done", STAFF, actor=actor.label, verdict=verdict, id=request.id))

@@ -10,7 +10,7 @@ from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 
 from bot.directory.geo import GridIndex
-from bot.faq.entries import Localized
+from bot.text.localized import Localized
 from bot.text.normalize import normalize
 from bot.text.script import has_cjk
 

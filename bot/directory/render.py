@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot.directory.model import Association, Directory
+from bot.messaging.callbacks import AssociationDetails, JoinStart
+from bot.messaging.markup import Markup, button, inline, url_button
 from bot.text.i18n import localize, t
 from bot.text.language import UiLang, content_lang
 
@@ -74,13 +74,13 @@ def details(directory: Directory, association: Association, lang: UiLang) -> str
     return text.replace("{contacts}", contacts(association)) + "\n\n" + t("sample_note", lang)
 
 
-def buttons(association: Association, lang: UiLang) -> InlineKeyboardMarkup:
-    row = [InlineKeyboardButton(t("details_button", lang), callback_data=f"d:{association.id}")]
+def buttons(association: Association, lang: UiLang) -> Markup:
+    row = [button(t("details_button", lang), AssociationDetails(association.id))]
     if association.joins_by_request:
-        row.append(InlineKeyboardButton(t("join_button", lang), callback_data=f"j:{association.id}"))
+        row.append(button(t("join_button", lang), JoinStart(association.id)))
     else:
-        row.append(InlineKeyboardButton(t("join_link_button", lang), url=association.join))
-    return InlineKeyboardMarkup([row])
+        row.append(url_button(t("join_link_button", lang), association.join))
+    return inline([row])
 
 
 def name(association: Association, lang: UiLang) -> str:

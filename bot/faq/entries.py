@@ -4,21 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
 
-ContentLang = Literal["zh", "en"]
-CONTENT_LANGS: tuple[ContentLang, ...] = ("zh", "en")
-
-
-@dataclass(frozen=True, slots=True)
-class Localized:
-    """A text in Simplified Chinese and English (Traditional is derived at render time)."""
-
-    zh: str
-    en: str
-
-    def get(self, lang: ContentLang) -> str:
-        return self.zh if lang == "zh" else self.en
+from bot.text.localized import CONTENT_LANGS, ContentLang, Localized
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +50,6 @@ class Faq:
 
     def in_category(self, category_id: str) -> list[FaqEntry]:
         return [e for e in self.entries if e.category == category_id]
+
+
+__all__ = ["CONTENT_LANGS", "Category", "ContentLang", "Faq", "FaqEntry", "Link", "Localized"]

@@ -2,129 +2,127 @@
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, Message, Update
-from telegram.ext import ContextTypes
+from telegram import Message as TgMessage
+from telegram import Update
 
-from bot.db import repo
-from bot.faq import keyboards
+from bot.faq import render, service
 from bot.faq.entries import FaqEntry
 from bot.faq.smalltalk import classify
-from bot.messaging.context import services, user_lang
-from bot.messaging.render import render_answer
+from bot.messaging.callbacks import FaqAnswer, FaqCategory, Feedback
+from bot.messaging.context import BotContext, answer
+from bot.messaging.outbox import Message
+from bot.messaging.pipeline import Turn
 from bot.text.i18n import t
 from bot.text.language import UiLang, content_lang, parse
 
+SMALLTALK_KEYS = {"greeting": "smalltalk_greeting", "thanks": "smalltalk_thanks", "bye": "smalltalk_bye"}
 
-async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+
+async def ask(update: Update, context: BotContext) -> None:
     """Answer a free-text question: confident answer, suggestions, or an honest 'no answer'."""
-    message = update.effective_message
+    message, turn = update.effective_message, context.turn
     if message is None or not message.text:
         return
-    svc = services(context)
-    lang = user_lang(update, context, message.text)
-    chat = classify(message.text)
-    if chat is not None:
-        await message.reply_text(t(f"smalltalk_{chat}", lang), reply_markup=keyboards.browse(lang))
+    lang = await turn.lang(update, message.text)
+    chat = message.chat_id
+    small = classify(message.text)
+    if small is not None:
+        turn.reply(chat, t(SMALLTALK_KEYS[small], lang), render.browse(lang))
         return
-    snapshot = svc.faq.current
-    result = snapshot.index.match(message.text)
-    user_id = update.effective_user.id if update.effective_user else None
-    qid = repo.log_question(svc.engine, result=result, language=lang, user_id=user_id, chat_id=message.chat_id)
-    if result.match is not None:
-        await send_answer(message, snapshot.faq.by_id[result.match.id], lang, qid)
-    elif result.suggestions:
-        items = [snapshot.faq.by_id[s.id] for s in result.suggestions]
-        await message.reply_text(t("did_you_mean", lang), reply_markup=keyboards.entries(items, lang, back=False))
-        await message.reply_text(t("none_of_these", lang))
+    asked = await turn.run(service.ask, turn.actor(update), message.text, lang=lang)
+    if asked.answer is not None:
+        send_answer(turn, chat, asked.answer, lang, asked.question_id)
+    elif asked.suggestions:
+        turn.reply(chat, t("did_you_mean", lang), render.entries(asked.suggestions, lang, back=False))
+        turn.reply(chat, t("none_of_these", lang))
     else:
-        await message.reply_text(t("no_answer", lang), reply_markup=keyboards.browse(lang))
+        turn.reply(chat, t("no_answer", lang), render.browse(lang))
 
 
-async def send_answer(message: Message, entry: FaqEntry, lang: UiLang, question_id: int) -> None:
-    """Send an answer in as many parts as needed; the last part carries the feedback buttons."""
-    parts = render_answer(entry, lang)
+def send_answer(turn: Turn, chat_id: int, entry: FaqEntry, lang: UiLang, question_id: int) -> None:
+    """An answer in as many parts as needed; the last part carries the feedback buttons."""
+    parts = render.answer(entry, lang)
     for i, part in enumerate(parts):
-        markup = keyboards.feedback(question_id, lang) if i == len(parts) - 1 else None
-        await message.reply_text(part, reply_markup=markup)
+        turn.reply(chat_id, part, render.feedback(question_id, lang) if i == len(parts) - 1 else None)
 
 
-async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def menu(update: Update, context: BotContext) -> None:
     """/faq: the categories as buttons."""
-    message = update.effective_message
+    message, turn = update.effective_message, context.turn
     if message is None:
         return
-    lang = user_lang(update, context)
-    faq = services(context).faq.current.faq
-    await message.reply_text(t("faq_menu", lang), reply_markup=keyboards.categories(faq, lang))
+    lang = await turn.lang(update)
+    turn.reply(message.chat_id, t("faq_menu", lang), render.categories(turn.env.content.faq, lang))
 
 
-async def on_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_menu(update: Update, context: BotContext) -> None:
     """Button: back to the categories."""
-    query = _query(update)
-    lang = user_lang(update, context)
-    faq = services(context).faq.current.faq
-    await query.answer()
-    await query.edit_message_text(t("faq_menu", lang), reply_markup=keyboards.categories(faq, lang))
+    query, turn = update.callback_query, context.turn
+    if query is None:
+        return
+    await answer(query)
+    lang = await turn.lang(update)
+    if isinstance(query.message, TgMessage):
+        turn.send(Message.edit_text(query.message.chat.id, query.message.message_id, t("faq_menu", lang),
+                                    render.categories(turn.env.content.faq, lang)))  # fmt: skip
 
 
-async def on_category(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_category(update: Update, context: BotContext) -> None:
     """Button: the questions of one category."""
-    query = _query(update)
-    lang = user_lang(update, context)
-    faq = services(context).faq.current.faq
-    category = faq.category(_arg(query))
-    await query.answer()
+    query, turn = update.callback_query, context.turn
+    if query is None:
+        return
+    await answer(query)
+    lang = await turn.lang(update)
+    faq = turn.env.content.faq
+    pressed = FaqCategory.decode(query.data)
+    category = faq.category(pressed.category) if pressed else None
+    if not isinstance(query.message, TgMessage):
+        return
+    chat, message_id = query.message.chat.id, query.message.message_id
     if category is None:
-        await query.edit_message_text(t("answer_gone", lang))
+        turn.send(Message.edit_text(chat, message_id, t("answer_gone", lang)))
         return
-    name = category.name.get(content_lang(lang))
-    await query.edit_message_text(
-        t("faq_category", lang, category=name),
-        reply_markup=keyboards.entries(faq.in_category(category.id), lang, back=True),
-    )
+    text = t("faq_category", lang, category=category.name.get(content_lang(lang)))
+    turn.send(Message.edit_text(chat, message_id, text, render.entries(faq.in_category(category.id), lang, back=True)))
 
 
-async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_answer(update: Update, context: BotContext) -> None:
     """Button: show one entry's answer (from the menu or a suggestion)."""
-    query = _query(update)
-    lang = user_lang(update, context)
-    svc = services(context)
-    entry = svc.faq.current.faq.by_id.get(_arg(query))
-    await query.answer()
-    if not isinstance(query.message, Message):
+    query, turn = update.callback_query, context.turn
+    if query is None:
         return
-    if entry is None:
-        await query.message.reply_text(t("answer_gone", lang))
+    await answer(query)
+    lang = await turn.lang(update)
+    pressed = FaqAnswer.decode(query.data)
+    if not isinstance(query.message, TgMessage) or pressed is None:
         return
-    qid = repo.log_view(svc.engine, entry_id=entry.id, language=lang, user_id=query.from_user.id)
-    await send_answer(query.message, entry, lang, qid)
+    chat = query.message.chat.id
+    opened = await turn.run(service.open_entry, turn.actor(update), pressed.entry, lang=lang)
+    if opened is None:
+        turn.reply(chat, t("answer_gone", lang))
+        return
+    entry, question_id = opened
+    send_answer(turn, chat, entry, lang, question_id)
 
 
-async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_feedback(update: Update, context: BotContext) -> None:
     """Button: helpful / not helpful. 'Not helpful' points to /report."""
-    query = _query(update)
-    qid_text, _, verdict = _arg(query).partition(":")
-    helpful = verdict == "y"
-    answered_in = None
-    if qid_text.isdigit():
-        answered_in = repo.record_feedback(
-            services(context).engine, question_id=int(qid_text), user_id=query.from_user.id, helpful=helpful
-        )
-    if answered_in is None:
-        await query.answer()
+    query, turn = update.callback_query, context.turn
+    if query is None:
         return
-    lang = parse(answered_in) or user_lang(update, context)
-    await query.answer(t("thanks_feedback", lang))
-    await query.edit_message_reply_markup(reply_markup=None)
-    if not helpful and isinstance(query.message, Message):
-        await query.message.reply_text(t("sorry_feedback", lang), reply_markup=keyboards.browse(lang))
-
-
-def _query(update: Update) -> CallbackQuery:
-    assert update.callback_query is not None
-    return update.callback_query
-
-
-def _arg(query: CallbackQuery) -> str:
-    """The part of the callback data after its prefix (``a:passport-renewal`` → ``passport-renewal``)."""
-    return (query.data or "").partition(":")[2]
+    pressed = Feedback.decode(query.data)
+    helpful = pressed is not None and pressed.verdict == "y"
+    answered_in = None
+    if pressed is not None and pressed.verdict in ("y", "n"):
+        answered_in = await turn.run(service.feedback, turn.actor(update), pressed.question, helpful)
+    if answered_in is None:
+        await answer(query)
+        return
+    lang = parse(answered_in) or await turn.lang(update)
+    await answer(query, t("thanks_feedback", lang))
+    if isinstance(query.message, TgMessage):
+        chat = query.message.chat.id
+        turn.send(Message.edit_markup(chat, query.message.message_id))
+        if not helpful:
+            turn.reply(chat, t("sorry_feedback", lang), render.browse(lang))

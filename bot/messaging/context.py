@@ -1,27 +1,39 @@
-"""Helpers every handler uses: the services, and the language of the person being answered."""
+"""The typed context every handler receives: the runtime, and the unit of work of its update."""
 
 from __future__ import annotations
 
-from typing import cast
+import logging
+from typing import Any, cast
 
-from telegram import Update
-from telegram.ext import ContextTypes
+from telegram import CallbackQuery
+from telegram.error import TelegramError
+from telegram.ext import CallbackContext, ExtBot
 
-from bot.db import repo
-from bot.runtime import Services
-from bot.text.language import UiLang, resolve
+from bot.messaging.pipeline import Turn, current
+from bot.runtime import Runtime
 
-SERVICES_KEY = "services"
-
-
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return cast(Services, context.bot_data[SERVICES_KEY])
+log = logging.getLogger(__name__)
+RUNTIME_KEY = "runtime"
+PROCESSOR_KEY = "processor"
+DELIVERER_KEY = "deliverer"
 
 
-def user_lang(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | None = None) -> UiLang:
-    """Record the user's visit and pick the language to answer in (see ``core.language.resolve``)."""
-    tg_user = update.effective_user
-    if tg_user is None:
-        return "en"
-    user = repo.touch_user(services(context).engine, user_id=tg_user.id, telegram_language=tg_user.language_code)
-    return resolve(user.language, user.telegram_language, text)
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """``context`` in handlers: ``context.runtime`` and ``context.turn`` instead of casts from ``bot_data``."""
+
+    @property
+    def runtime(self) -> Runtime:
+        return cast(Runtime, self.bot_data[RUNTIME_KEY])
+
+    @property
+    def turn(self) -> Turn:
+        return current()
+
+
+async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a button press (stops the client's spinner). A courtesy: whatever Telegram says to
+    it ("query is too old", 502…), the action itself goes on."""
+    try:
+        await query.answer(text[:190] if text else None, show_alert=alert)
+    except TelegramError as exc:
+        log.info("answerCallbackQuery failed (%s); carrying on", exc)

@@ -1,12 +1,17 @@
-"""The outbox worker: deliver queued messages, within Telegram's limits, through any outage.
+"""The outbox worker: deliver queued Bot API calls, within Telegram's limits, through any outage.
 
 - 5xx and network errors: retried with exponential backoff (up to about an hour apart).
 - 429: waits exactly ``retry_after``.
 - 403: the user blocked the bot (marked on the user); the message is dropped.
+- 400: refused for good (recorded with its reason); "message is not modified" counts as done.
 - A group that became a supergroup: the binding and pending messages follow the new id.
-- Pacing: at most one message a second per chat and 20 a minute per group.
+- Anything else (a bug, an answer that cannot be read): caught for that one message, recorded,
+  retried with backoff a bounded number of times, then marked failed — never a tight resend loop,
+  never blocking its chat or any other chat.
+- Pacing: per chat a small burst then one message a second; at most 20 a minute per group.
 
-A message is marked sent only after Telegram accepted it, and never sent again after that.
+A message is marked sent once Telegram accepted it — even if its answer cannot be parsed — and never
+sent again after that.
 """
 
 from __future__ import annotations
@@ -25,51 +30,81 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram import Bot
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from bot.db import repo
-from bot.db.delivery_tables import OutboxMessage
-from bot.db.models import utcnow
-from bot.messaging import outbox
+from bot.db.models import OutboxMessage, utcnow
+from bot.db.uow import session_scope
+from bot.messaging import faults, outbox
 from bot.messaging.metrics import Metrics
+from bot.users import repo as users
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
+MAX_UNEXPECTED = 5  # attempts for a message whose sending fails in an unexpected way
 CLAIM = 20
+
+
+class RawBot(Bot):
+    """A Bot that sends stored Bot API calls as they are (JSON parameters), returning the raw result."""
+
+    async def call(self, method: str, params: dict[str, Any]) -> Any:
+        return await self._post(method, api_kwargs=params)
 
 
 @dataclass
 class Pacer:
-    """Remembers recent sends per chat to stay under Telegram's per-chat and per-group limits."""
+    """Keeps this process under Telegram's per-chat and per-group limits.
+
+    Per chat a token bucket: a private chat may get a short burst (an answer in several parts, a
+    list of results) and then one message a second; a group one a second, and at most
+    ``group_per_minute`` in any minute.
+    """
 
     per_chat_interval: float = 1.0
+    burst: int = 4
     group_per_minute: int = 20
     clock: Callable[[], float] = time.monotonic
+    _tokens: dict[int, tuple[float, float]] = field(default_factory=dict)  # chat → (tokens, at)
     _sent: defaultdict[int, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+
+    def _capacity(self, chat_id: int) -> float:
+        return float(self.burst if chat_id > 0 else 1)
+
+    def _available(self, chat_id: int, now: float) -> float:
+        capacity = self._capacity(chat_id)
+        tokens, at = self._tokens.get(chat_id, (capacity, now))
+        if self.per_chat_interval <= 0:
+            return capacity
+        return min(capacity, tokens + (now - at) / self.per_chat_interval)
 
     def ready(self, chat_id: int) -> bool:
         now = self.clock()
-        sent = self._sent[chat_id]
-        while sent and now - sent[0] > 60:
-            sent.popleft()
-        if sent and now - sent[-1] < self.per_chat_interval:
+        if self._available(chat_id, now) < 1 - 1e-9:
             return False
-        return not (chat_id < 0 and len(sent) >= self.group_per_minute)
+        if chat_id < 0:
+            sent = self._sent[chat_id]
+            while sent and now - sent[0] > 60:
+                sent.popleft()
+            return len(sent) < self.group_per_minute
+        return True
 
     def record(self, chat_id: int) -> None:
-        self._sent[chat_id].append(self.clock())
+        now = self.clock()
+        self._tokens[chat_id] = (self._available(chat_id, now) - 1, now)
+        if chat_id < 0:
+            self._sent[chat_id].append(now)
 
 
 @dataclass
 class Deliverer:
-    bot: Bot
+    bot: RawBot
     engine: Engine
     pacer: Pacer = field(default_factory=Pacer)
     worker: str = field(default_factory=lambda: f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}")
     metrics: Metrics | None = None
-    # One delivery run at a time in this process (the repeating job, a handler's wake-up and the
-    # escalation job may all ask at once); across processes the rows' leases keep them apart.
+    # One delivery run at a time in this process (the repeating job and wake-ups after each update may
+    # all ask at once); across processes the rows' leases keep them apart.
     _running: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def deliver_due(self, now: datetime | None = None, *, max_rounds: int = 100) -> int:
@@ -88,84 +123,106 @@ class Deliverer:
             # A fresh clock each round (leases, pacing and sent_at stay true however long it takes),
             # and a small claim, so a slow Bot API never outlasts the lease on what we hold.
             now = fixed_now or utcnow()
+            rows = await asyncio.to_thread(self._claim, now)
             sent_this_round = 0
             skipped: list[int] = []
-            for row in outbox.due(self.engine, now=now, worker=self.worker, limit=CLAIM):
+            for row in rows:
                 if row.chat_id in resting or not self.pacer.ready(row.chat_id):
                     resting.add(row.chat_id)
                     skipped.append(row.id or 0)
                     continue
-                if await self._send(row, now):
+                if await self._send(row, fixed_now or utcnow()):
                     sent_this_round += 1
                 else:
                     resting.add(row.chat_id)
-            outbox.release(self.engine, row_ids=skipped)
+            if skipped:
+                await asyncio.to_thread(self._write, outbox.release, row_ids=skipped)
             sent += sent_this_round
             if not sent_this_round:
                 break
         return sent
 
+    def _claim(self, now: datetime) -> list[OutboxMessage]:
+        with session_scope(self.engine) as s:
+            return list(outbox.due(s, now=now, worker=self.worker, limit=CLAIM))
+
+    def _write(self, fn: Callable[..., Any], /, **kwargs: Any) -> None:
+        with session_scope(self.engine) as s:
+            fn(s, **kwargs)
+
     def _count(self, outcome: str) -> None:
         if self.metrics is not None:
             self.metrics.observe_delivery(outcome)
 
-    async def _call(self, row: OutboxMessage) -> Message | None:
-        """The stored payload, sent through the bot's own method for it."""
-        payload = json.loads(row.payload)
-        kwargs: dict[str, Any] = {"chat_id": row.chat_id, **payload}
-        if kwargs.get("reply_markup") == {"inline_keyboard": []}:
-            # Removing buttons needs an explicitly empty keyboard (PTB would serialise it as {}).
-            kwargs["api_kwargs"] = {"reply_markup": json.dumps(kwargs.pop("reply_markup"))}
-        if isinstance(kwargs.get("reply_markup"), dict):
-            kwargs["reply_markup"] = InlineKeyboardMarkup.de_json(kwargs["reply_markup"], self.bot)
-        if isinstance(kwargs.get("link_preview_options"), dict):
-            kwargs["link_preview_options"] = LinkPreviewOptions(**kwargs["link_preview_options"])
-        if isinstance(kwargs.get("reply_parameters"), dict):
-            kwargs["reply_parameters"] = ReplyParameters(**kwargs["reply_parameters"])
-        if row.method == "editMessageText":
-            edited = await self.bot.edit_message_text(**kwargs)
-            return edited if isinstance(edited, Message) else None
-        if row.method == "sendPhoto":
-            return await self.bot.send_photo(**kwargs)
-        if row.method == "sendDocument":
-            return await self.bot.send_document(**kwargs)
-        return await self.bot.send_message(**kwargs)
-
     async def _send(self, row: OutboxMessage, now: datetime) -> bool:
         assert row.id is not None
         try:
-            result = await self._call(row)
+            params = {"chat_id": row.chat_id, **json.loads(row.payload)}
+        except ValueError:
+            await asyncio.to_thread(self._write, outbox.fail, row_id=row.id, error="unreadable payload")
+            return False
+        try:
+            result = await self.bot.call(row.method, params)
         except RetryAfter as exc:
             self._count("retry_after")
             wait = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
-            outbox.retry_later(self.engine, row_id=row.id, delay=wait, error="429 flood control", now=now)
+            await asyncio.to_thread(self._write, outbox.retry_later, row_id=row.id, delay=wait,
+                                    error="429 flood control", now=now)  # fmt: skip
             return False
         except ChatMigrated as exc:
             log.info("chat %s became supergroup %s", row.chat_id, exc.new_chat_id)
-            outbox.follow_migration(self.engine, old_chat_id=row.chat_id, new_chat_id=exc.new_chat_id)
+            await asyncio.to_thread(self._write, outbox.follow_migration, old_chat_id=row.chat_id,
+                                    new_chat_id=exc.new_chat_id)  # fmt: skip
             return False
         except Forbidden as exc:
             self._count("forbidden")
-            if row.chat_id > 0:
-                repo.mark_blocked(self.engine, user_id=row.chat_id, now=now)
-            outbox.fail(self.engine, row_id=row.id, error=f"403 {exc.message}")
+            await asyncio.to_thread(self._forbidden, row, f"403 {exc.message}", now)
             return False
         except BadRequest as exc:
+            if "message is not modified" in exc.message.lower():  # the edit is already there: done
+                await self._mark_sent(row, None, now)
+                return True
             self._count("bad_request")
-            outbox.fail(self.engine, row_id=row.id, error=f"400 {exc.message}")
+            await asyncio.to_thread(self._write, outbox.fail, row_id=row.id, error=f"400 {exc.message}")
             log.warning("outbox message %s refused: %s", row.id, exc.message)
             return False
-        except (NetworkError, TelegramError) as exc:
+        except TelegramError as exc:  # network errors, 5xx, timeouts
             self._count("network_error")
             if self.metrics is not None:
                 self.metrics.last_api_failure = time.time()
             delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(row.attempts, 12)))
-            outbox.retry_later(self.engine, row_id=row.id, delay=delay, error=str(exc), now=now)
+            await asyncio.to_thread(self._write, outbox.retry_later, row_id=row.id, delay=delay, error=str(exc),
+                                    now=now)  # fmt: skip
             log.warning("outbox message %s: %s; retry in %s", row.id, exc, delay)
             return False
+        except Exception as exc:
+            self._count("error")
+            error = f"{type(exc).__name__}: {exc}"
+            if row.attempts + 1 >= MAX_UNEXPECTED:
+                await asyncio.to_thread(self._write, outbox.fail, row_id=row.id, error=error)
+            else:
+                delay = timedelta(seconds=2 ** min(row.attempts + 2, 12))
+                await asyncio.to_thread(self._write, outbox.retry_later, row_id=row.id, delay=delay, error=error,
+                                        now=now)  # fmt: skip
+            log.error("outbox message %s could not be sent (%s)", row.id, type(exc).__name__, exc_info=exc)
+            return False
+        faults.point("outbox.after_send")
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        await self._mark_sent(row, message_id if isinstance(message_id, int) else None, now)
+        return True
+
+    async def _mark_sent(self, row: OutboxMessage, message_id: int | None, now: datetime) -> None:
+        assert row.id is not None
         self.pacer.record(row.chat_id)
         if self.metrics is not None:
             self.metrics.last_api_success = time.time()
             self.metrics.observe_delivery("sent", max(0.0, (now - row.created_at).total_seconds()))
-        outbox.mark_sent(self.engine, row_id=row.id, message_id=result.message_id if result else None, now=now)
-        return True
+        await asyncio.to_thread(self._write, outbox.mark_sent, row_id=row.id, message_id=message_id, now=now)
+        faults.point("outbox.after_mark")
+
+    def _forbidden(self, row: OutboxMessage, error: str, now: datetime) -> None:
+        assert row.id is not None
+        with session_scope(self.engine) as s:
+            if row.chat_id > 0:
+                users.mark_blocked(s, user_id=row.chat_id, now=now)
+            outbox.fail(s, row_id=row.id, error=error)

@@ -1,24 +1,22 @@
-"""Durable intake: raw updates are stored (unique ``update_id``) before Telegram is told we have them."""
+"""Durable intake: raw updates are stored (unique ``update_id``) before Telegram is told we have them,
+then claimed, processed and marked done from here."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, exists, func, or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from bot.db.delivery_tables import IntakeUpdate
-from bot.db.models import utcnow
-from bot.db.repo import session_scope
+from bot.db.models import IntakeUpdate, utcnow
+from bot.db.uow import session_scope
 
 MAX_ATTEMPTS = 3
+LEASE = timedelta(seconds=30)
 _older = IntakeUpdate.__table__.alias("older")  # type: ignore[attr-defined]
-
-
-LEASE = timedelta(seconds=60)
 
 
 def chat_of(payload: str) -> int:
@@ -27,13 +25,21 @@ def chat_of(payload: str) -> int:
         data = json.loads(payload)
     except ValueError:
         return 0
+    if not isinstance(data, dict):
+        return 0
     for key in ("message", "edited_message", "channel_post", "my_chat_member", "chat_member"):
-        chat = (data.get(key) or {}).get("chat") or {}
-        if "id" in chat:
+        section = data.get(key)
+        chat = section.get("chat") if isinstance(section, dict) else None
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
             return int(chat["id"])
-    query = data.get("callback_query") or {}
-    chat = (query.get("message") or {}).get("chat") or query.get("from") or {}
-    return int(chat.get("id", 0))
+    query = data.get("callback_query")
+    if isinstance(query, dict):
+        message = query.get("message")
+        message = message if isinstance(message, dict) else {}
+        chat = message.get("chat") if isinstance(message.get("chat"), dict) else query.get("from")
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+            return int(chat["id"])
+    return 0
 
 
 def store(engine: Engine, *, update_id: int, payload: str, now: datetime | None = None) -> bool:
@@ -49,86 +55,104 @@ def store(engine: Engine, *, update_id: int, payload: str, now: datetime | None 
         return False
 
 
-def claim(engine: Engine, *, worker: str, now: datetime | None = None) -> IntakeUpdate | None:
-    """Take the next update to process: the oldest pending update of a chat nobody is working on.
+def claim(
+    engine: Engine, *, worker: str, limit: int = 1, busy: Collection[int] = (), now: datetime | None = None
+) -> list[IntakeUpdate]:
+    """Take up to ``limit`` updates to process, each the oldest pending update of its chat.
 
-    On PostgreSQL several processes share the table: the row is claimed with ``FOR UPDATE SKIP
-    LOCKED`` and leased for a while, and only a chat's oldest pending update can be claimed, so
-    each chat is worked by one process at a time, in order. A crashed process's lease runs out
-    and another takes the update over. SQLite serves one process, which simply takes the oldest.
+    Only a chat's oldest pending update can be claimed, so each chat is worked by one worker at a
+    time, in order; ``busy`` chats (being worked in this process) are skipped. The rows are leased
+    to ``worker`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, where several processes share the
+    table) and their attempt is counted — in one commit. A crashed process's lease runs out and
+    another process takes the update over.
     """
     now = now or utcnow()
-    head = ~exists().where(
-        IntakeUpdate.__table__.c.chat_id == _older.c.chat_id,  # type: ignore[attr-defined]
-        _older.c.status == "pending",
-        _older.c.update_id < IntakeUpdate.__table__.c.update_id,  # type: ignore[attr-defined]
-    )
+    table = IntakeUpdate.__table__  # type: ignore[attr-defined]
+    head = ~exists().where(table.c.chat_id == _older.c.chat_id, _older.c.status == "pending",
+                           _older.c.update_id < table.c.update_id)  # fmt: skip
     free = or_(col(IntakeUpdate.locked_until).is_(None), col(IntakeUpdate.locked_until) < now)
+    ready = or_(col(IntakeUpdate.not_before).is_(None), col(IntakeUpdate.not_before) <= now)
     with session_scope(engine) as s:
-        stmt = (
-            select(IntakeUpdate)
-            .where(IntakeUpdate.status == "pending", free, head)
-            .order_by(col(IntakeUpdate.update_id))
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        row = s.exec(stmt).first()
-        if row is None:
-            return None
-        if s.get_bind().dialect.name != "sqlite":
+        stmt = select(IntakeUpdate).where(IntakeUpdate.status == "pending", free, ready, head)
+        if busy:
+            stmt = stmt.where(col(IntakeUpdate.chat_id).not_in(list(busy)))
+        rows = list(s.exec(stmt.order_by(col(IntakeUpdate.update_id)).limit(limit).with_for_update(skip_locked=True)))
+        for row in rows:
             row.locked_by, row.locked_until = worker, now + LEASE
+            row.attempts += 1
             s.add(row)
-        return row
+        return rows
 
 
-def pending(engine: Engine, *, limit: int = 100) -> Sequence[IntakeUpdate]:
-    """Updates not yet processed, oldest first (also those a crash interrupted)."""
+def release_stale(engine: Engine) -> int:
+    """At start, on SQLite (one process by design): leases left by a crashed run are ours; drop them
+    so the chats it was working go on at once instead of when the leases run out."""
+    if engine.dialect.name != "sqlite":
+        return 0
     with session_scope(engine) as s:
-        stmt = (
-            select(IntakeUpdate)
-            .where(IntakeUpdate.status == "pending")
-            .order_by(col(IntakeUpdate.update_id))
-            .limit(limit)
-        )
-        return s.exec(stmt).all()
-
-
-def renew(engine: Engine, *, update_id: int, worker: str, now: datetime | None = None) -> None:
-    """Extend this worker's lease on an update it is still working on."""
-    with session_scope(engine) as s:
-        row = s.get(IntakeUpdate, update_id)
-        if row is not None and row.locked_by == worker and row.status == "pending":
-            row.locked_until = (now or utcnow()) + LEASE
+        rows = s.exec(select(IntakeUpdate).where(IntakeUpdate.status == "pending",
+                                                 col(IntakeUpdate.locked_until).is_not(None))).all()  # fmt: skip
+        for row in rows:
+            row.locked_until = None
             s.add(row)
+        return len(rows)
 
 
-def begin(engine: Engine, *, update_id: int) -> int:
-    """Count an attempt before processing; returns the attempt number."""
+def renew(engine: Engine, *, update_ids: Collection[int], worker: str, now: datetime | None = None) -> None:
+    """Extend this worker's leases on updates it is still working on."""
+    if not update_ids:
+        return
     with session_scope(engine) as s:
-        row = s.get(IntakeUpdate, update_id)
-        if row is None:
-            return 0
-        row.attempts += 1
+        for row in s.exec(select(IntakeUpdate).where(col(IntakeUpdate.update_id).in_(list(update_ids)))):
+            if row.locked_by == worker and row.status == "pending":
+                row.locked_until = (now or utcnow()) + LEASE
+                s.add(row)
+
+
+def finish(s: Session, *, update_id: int, status: str = "done", error: str | None = None,
+           now: datetime | None = None) -> None:  # fmt: skip
+    """Mark an update processed — in the caller's transaction, together with its effect."""
+    row = s.get(IntakeUpdate, update_id)
+    if row is not None:
+        row.status, row.error, row.processed_at = status, (error or None) and error[:500], now or utcnow()
+        row.locked_until = None  # locked_by stays: which process handled it
         s.add(row)
-        return row.attempts
 
 
-def finish(engine: Engine, *, update_id: int, status: str = "done", error: str | None = None) -> None:
+def retry_later(
+    engine: Engine, *, update_id: int, error: str, delay: timedelta, transient: bool = False,
+    now: datetime | None = None,
+) -> None:  # fmt: skip
+    """A failed attempt: keep the update pending, to be tried again after ``delay``.
+
+    A ``transient`` failure (the database or Telegram was away) does not count as an attempt.
+    """
     with session_scope(engine) as s:
         row = s.get(IntakeUpdate, update_id)
-        if row is not None:
-            row.status, row.error, row.processed_at = status, (error or None) and error[:500], utcnow()
-            row.locked_until = None  # locked_by stays: which process handled it
+        if row is not None and row.status == "pending":
+            row.error = error[:500]
+            if transient:
+                row.attempts = max(0, row.attempts - 1)
+            row.not_before = (now or utcnow()) + delay
+            row.locked_until = None
             s.add(row)
 
 
-def next_offset(engine: Engine) -> int | None:
-    """The getUpdates offset that confirms everything already stored."""
-    with session_scope(engine) as s:
-        highest = s.exec(select(func.max(IntakeUpdate.update_id))).one()
-        return int(highest) + 1 if highest is not None else None
+def backlog(s: Session) -> int:
+    return int(s.exec(select(func.count()).select_from(IntakeUpdate).where(IntakeUpdate.status == "pending")).one())
 
 
-def backlog(engine: Engine) -> int:
-    with session_scope(engine) as s:
-        return int(s.exec(select(func.count()).select_from(IntakeUpdate).where(IntakeUpdate.status == "pending")).one())
+def failed(s: Session, *, limit: int = 100) -> Sequence[IntakeUpdate]:
+    """Updates given up on (stored aside with their error), newest first."""
+    stmt = select(IntakeUpdate).where(IntakeUpdate.status == "failed").order_by(col(IntakeUpdate.update_id).desc())
+    return s.exec(stmt.limit(limit)).all()
+
+
+def requeue(s: Session, *, update_id: int) -> bool:
+    """Put a failed update back in line (``qiaobot intake retry N``)."""
+    row = s.get(IntakeUpdate, update_id)
+    if row is None or row.status != "failed":
+        return False
+    row.status, row.attempts, row.not_before, row.locked_until = "pending", 0, None, None
+    s.add(row)
+    return True

@@ -140,9 +140,10 @@ class FakeBotApi:
             }
             if "text" in params:
                 message["text"] = params["text"]
-            if "reply_markup" in params:
-                message["reply_markup"] = _json(params["reply_markup"])
-            else:
+            markup = _json(params.get("reply_markup"))
+            if isinstance(markup, dict) and markup.get("inline_keyboard"):
+                message["reply_markup"] = markup
+            else:  # no markup, or an empty keyboard: Telegram removes the buttons
                 message.pop("reply_markup", None)
             return message
         if endpoint == "getChatMember":

@@ -1,72 +1,101 @@
-"""The outbox: messages to staff and users, stored first and delivered by a worker."""
+"""The outbox: every Bot API call the bot makes on its own behalf, stored in the caller's
+transaction and delivered afterwards by the worker (``delivery.py``).
+
+A state change and the messages it causes commit together or not at all; each message has a
+``dedupe_key`` so the same notice is never queued twice.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, exists, func, or_, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlalchemy import exists, func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
 
-from bot.db.delivery_tables import OutboxMessage
-from bot.db.models import utcnow
-from bot.db.repo import session_scope
-from bot.db.ticket_tables import Binding, JoinRequest, StaffPost
+from bot.db.models import Binding, JoinRequest, OutboxMessage, StaffPost, utcnow
+from bot.messaging.markup import Markup
 
 GROUP_PER_MINUTE = 20
+LEASE = timedelta(seconds=60)
 _sent = OutboxMessage.__table__.alias("sent")  # type: ignore[attr-defined]
 
 
-def enqueue(
-    engine: Engine,
-    *,
-    dedupe_key: str,
-    chat_id: int,
-    text: str,
-    reply_markup: dict[str, Any] | None = None,
-    ticket_id: int | None = None,
-    reply_to: int | None = None,
-    method: str = "sendMessage",
-    extra: dict[str, Any] | None = None,
-    now: datetime | None = None,
-) -> bool:
-    """Queue a message once: a second call with the same ``dedupe_key`` is ignored (False)."""
-    payload: dict[str, Any] = {
-        "text": text,
-        "parse_mode": "HTML",
-        "link_preview_options": {"is_disabled": True},
-    }
-    if method != "sendMessage":
-        payload = dict(extra or {})
-    if reply_markup is not None:
-        payload["reply_markup"] = reply_markup
-    if reply_to is not None:
-        payload["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
-    row = OutboxMessage(
-        dedupe_key=dedupe_key[:128],
-        chat_id=chat_id,
-        method=method,
-        payload=json.dumps(payload, ensure_ascii=False),
-        ticket_id=ticket_id,
-        next_attempt_at=now or utcnow(),
-    )
-    try:
-        with session_scope(engine) as s:
-            if s.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == row.dedupe_key)).first():
-                return False
-            s.add(row)
-        return True
-    except IntegrityError:
-        return False
+@dataclass(frozen=True)
+class Message:
+    """One Bot API call to make: ``method`` with ``params`` (chat_id is separate)."""
+
+    chat_id: int
+    params: dict[str, Any]
+    method: str = "sendMessage"
+    ticket_id: int | None = None
+
+    @classmethod
+    def text(
+        cls, chat_id: int, text: str, markup: Markup | None = None, *, reply_to: int | None = None,
+        ticket_id: int | None = None,
+    ) -> Message:  # fmt: skip
+        params: dict[str, Any] = {"text": text, "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}}
+        if markup is not None:
+            params["reply_markup"] = markup
+        if reply_to is not None:
+            params["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+        return cls(chat_id, params, "sendMessage", ticket_id)
+
+    @classmethod
+    def edit_text(cls, chat_id: int, message_id: int, text: str, markup: Markup | None = None,
+                  *, ticket_id: int | None = None) -> Message:  # fmt: skip
+        params: dict[str, Any] = {"message_id": message_id, "text": text, "parse_mode": "HTML",
+                                  "link_preview_options": {"is_disabled": True}}  # fmt: skip
+        if markup is not None:
+            params["reply_markup"] = markup
+        return cls(chat_id, params, "editMessageText", ticket_id)
+
+    @classmethod
+    def edit_markup(cls, chat_id: int, message_id: int, markup: Markup | None = None) -> Message:
+        params: dict[str, Any] = {"message_id": message_id, "reply_markup": markup or {"inline_keyboard": []}}
+        return cls(chat_id, params, "editMessageReplyMarkup")
+
+    @classmethod
+    def file(cls, chat_id: int, kind: str, file_id: str, caption: str = "", *, ticket_id: int | None = None) -> Message:
+        method, name = ("sendPhoto", "photo") if kind == "photo" else ("sendDocument", "document")
+        return cls(chat_id, {name: file_id, "caption": caption}, method, ticket_id)
 
 
-LEASE = timedelta(seconds=60)
+@dataclass
+class Outgoing:
+    """Messages collected while handling one update; written with its unit of work."""
+
+    prefix: str
+    messages: list[tuple[str, Message]] = field(default_factory=list)
+
+    def add(self, message: Message) -> None:
+        self.messages.append((f"{self.prefix}:{len(self.messages)}", message))
 
 
-def due(engine: Engine, *, now: datetime, limit: int = 200, worker: str = "") -> Sequence[OutboxMessage]:
+def enqueue(s: Session, message: Message, *, key: str, now: datetime | None = None) -> bool:
+    """Queue a message in the session's transaction, once: a second call with the same key is a no-op.
+
+    Returns whether it was queued now. Uses INSERT … ON CONFLICT DO NOTHING, so a duplicate never
+    aborts the caller's transaction.
+    """
+    values = {
+        "dedupe_key": key[:128], "chat_id": message.chat_id, "method": message.method,
+        "payload": json.dumps(message.params, ensure_ascii=False), "ticket_id": message.ticket_id,
+        "status": "pending", "attempts": 0, "next_attempt_at": now or utcnow(), "created_at": now or utcnow(),
+    }  # fmt: skip
+    dialect = s.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    return s.execute(stmt).first() is not None
+
+
+def due(s: Session, *, now: datetime, limit: int = 200, worker: str = "") -> Sequence[OutboxMessage]:
     """The oldest pending message of each chat, if it is due: one per chat and round.
 
     Taking only each chat's head keeps a chat's messages in order (a later one never overtakes one
@@ -76,134 +105,117 @@ def due(engine: Engine, *, now: datetime, limit: int = 200, worker: str = "") ->
     LOCKED`` and leased to ``worker``, and a chat is skipped while it is within Telegram's limits
     of what was just sent to it by any process (1 message a second; 20 a minute for groups).
     """
-    with session_scope(engine) as s:
-        shared = s.get_bind().dialect.name != "sqlite"
-        heads = (
-            select(func.min(OutboxMessage.id))
-            .where(OutboxMessage.status == "pending")
-            .group_by(col(OutboxMessage.chat_id))
+    shared = s.get_bind().dialect.name != "sqlite"
+    heads = (
+        select(func.min(OutboxMessage.id)).where(OutboxMessage.status == "pending").group_by(col(OutboxMessage.chat_id))
+    )
+    stmt = select(OutboxMessage).where(col(OutboxMessage.id).in_(heads), col(OutboxMessage.next_attempt_at) <= now)
+    if shared:
+        stmt = stmt.where(
+            or_(col(OutboxMessage.locked_until).is_(None), col(OutboxMessage.locked_until) < now),
+            ~exists().where(_sent.c.chat_id == OutboxMessage.chat_id, _sent.c.sent_at > now - timedelta(seconds=1)),
+            or_(
+                col(OutboxMessage.chat_id) > 0,
+                select(func.count())
+                .where(_sent.c.chat_id == OutboxMessage.chat_id, _sent.c.sent_at > now - timedelta(minutes=1))
+                .scalar_subquery()
+                < GROUP_PER_MINUTE,
+            ),
+        ).with_for_update(skip_locked=True)
+    rows = s.exec(stmt.order_by(col(OutboxMessage.id)).limit(limit)).all()
+    if shared:
+        for row in rows:
+            row.locked_by, row.locked_until = worker, now + LEASE
+            s.add(row)
+    return rows
+
+
+def mark_sent(s: Session, *, row_id: int, message_id: int | None, now: datetime) -> None:
+    row = s.get(OutboxMessage, row_id)
+    if row is None or row.status == "sent":
+        return
+    row.status, row.sent_at, row.message_id = "sent", now, message_id
+    row.locked_by = row.locked_until = None
+    row.attempts += 1
+    s.add(row)
+    if row.ticket_id is not None and message_id is not None and row.method.startswith("send"):
+        # A Telegram reply to it reaches the ticket.
+        s.add(StaffPost(chat_id=row.chat_id, message_id=message_id, ticket_id=row.ticket_id))
+
+
+def retry_later(s: Session, *, row_id: int, delay: timedelta, error: str, now: datetime) -> None:
+    row = s.get(OutboxMessage, row_id)
+    if row is not None:
+        row.attempts += 1
+        row.next_attempt_at = now + delay
+        row.locked_by = row.locked_until = None
+        row.last_error = error[:500]
+        s.add(row)
+
+
+def release(s: Session, *, row_ids: list[int]) -> None:
+    """Give back leases on rows this worker took but did not send (it was pacing that chat)."""
+    if row_ids:
+        s.execute(
+            update(OutboxMessage).where(col(OutboxMessage.id).in_(row_ids)).values(locked_by=None, locked_until=None)
         )
-        stmt = select(OutboxMessage).where(col(OutboxMessage.id).in_(heads), col(OutboxMessage.next_attempt_at) <= now)
-        if shared:
-            stmt = stmt.where(
-                or_(col(OutboxMessage.locked_until).is_(None), col(OutboxMessage.locked_until) < now),
-                ~exists().where(_sent.c.chat_id == OutboxMessage.chat_id, _sent.c.sent_at > now - timedelta(seconds=1)),
-                or_(
-                    col(OutboxMessage.chat_id) > 0,
-                    select(func.count())
-                    .where(_sent.c.chat_id == OutboxMessage.chat_id, _sent.c.sent_at > now - timedelta(minutes=1))
-                    .scalar_subquery()
-                    < GROUP_PER_MINUTE,
-                ),
-            ).with_for_update(skip_locked=True)
-        rows = s.exec(stmt.order_by(col(OutboxMessage.id)).limit(limit)).all()
-        if shared:
-            for row in rows:
-                row.locked_by, row.locked_until = worker, now + LEASE
-                s.add(row)
-        return rows
 
 
-def mark_sent(engine: Engine, *, row_id: int, message_id: int | None, now: datetime) -> None:
-    with session_scope(engine) as s:
-        row = s.get(OutboxMessage, row_id)
-        if row is None:
-            return
-        row.status, row.sent_at, row.message_id = "sent", now, message_id
+def fail(s: Session, *, row_id: int, error: str) -> None:
+    """Telegram refused the message for good (blocked, bad request): stop trying."""
+    row = s.get(OutboxMessage, row_id)
+    if row is not None:
+        row.status, row.last_error = "failed", error[:500]
         row.locked_by = row.locked_until = None
         row.attempts += 1
         s.add(row)
-        if row.ticket_id is not None and message_id is not None and row.method.startswith("send"):
-            # Replying to it reaches the ticket.
-            s.add(StaffPost(chat_id=row.chat_id, message_id=message_id, ticket_id=row.ticket_id))
 
 
-def retry_later(engine: Engine, *, row_id: int, delay: timedelta, error: str, now: datetime) -> None:
-    with session_scope(engine) as s:
-        row = s.get(OutboxMessage, row_id)
-        if row is not None:
-            row.attempts += 1
-            row.next_attempt_at = now + delay
-            row.locked_by = row.locked_until = None
-            row.last_error = error[:500]
-            s.add(row)
+def follow_migration(s: Session, *, old_chat_id: int, new_chat_id: int) -> None:
+    """A group became a supergroup: pending messages, the binding and join requests move to the new id."""
+    s.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.chat_id) == old_chat_id, col(OutboxMessage.status) == "pending")
+        .values(chat_id=new_chat_id)
+    )
+    s.execute(update(Binding).where(col(Binding.chat_id) == old_chat_id).values(chat_id=new_chat_id))
+    s.execute(update(JoinRequest).where(col(JoinRequest.sent_to) == old_chat_id).values(sent_to=new_chat_id))
 
 
-def release(engine: Engine, *, row_ids: list[int]) -> None:
-    """Give back leases on rows this worker took but did not send (it was pacing that chat)."""
-    if row_ids:
-        with session_scope(engine) as s:
-            s.execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_(row_ids))
-                .values(locked_by=None, locked_until=None)
-            )
+def backlog(s: Session) -> int:
+    return int(s.exec(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")).one())
 
 
-def fail(engine: Engine, *, row_id: int, error: str) -> None:
-    """Telegram refused the message for good (blocked, bad request): stop trying."""
-    with session_scope(engine) as s:
-        row = s.get(OutboxMessage, row_id)
-        if row is not None:
-            row.status, row.last_error = "failed", error[:500]
-            row.locked_by = row.locked_until = None
-            row.attempts += 1
-            s.add(row)
-
-
-def follow_migration(engine: Engine, *, old_chat_id: int, new_chat_id: int) -> None:
-    """A group became a supergroup: pending messages and the binding move to the new id."""
-    with session_scope(engine) as s:
-        s.execute(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.chat_id) == old_chat_id, col(OutboxMessage.status) == "pending")
-            .values(chat_id=new_chat_id)
-        )
-        s.execute(update(Binding).where(col(Binding.chat_id) == old_chat_id).values(chat_id=new_chat_id))
-        s.execute(update(JoinRequest).where(col(JoinRequest.sent_to) == old_chat_id).values(sent_to=new_chat_id))
-
-
-def backlog(engine: Engine) -> int:
-    with session_scope(engine) as s:
-        stmt = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
-        return int(s.exec(stmt).one())
-
-
-def sent_cards(engine: Engine, *, ticket_id: int) -> Sequence[OutboxMessage]:
+def sent_cards(s: Session, *, ticket_id: int) -> Sequence[OutboxMessage]:
     """The ticket's cards that reached a staff group (to keep them up to date)."""
-    with session_scope(engine) as s:
-        stmt = select(OutboxMessage).where(
-            OutboxMessage.ticket_id == ticket_id, OutboxMessage.status == "sent",
-            OutboxMessage.method == "sendMessage", col(OutboxMessage.dedupe_key).startswith("card:"),
-            col(OutboxMessage.message_id).is_not(None),
-        )  # fmt: skip
-        return s.exec(stmt).all()
+    stmt = select(OutboxMessage).where(
+        OutboxMessage.ticket_id == ticket_id, OutboxMessage.status == "sent",
+        OutboxMessage.method == "sendMessage", col(OutboxMessage.dedupe_key).startswith("card:"),
+        col(OutboxMessage.message_id).is_not(None),
+    )  # fmt: skip
+    return s.exec(stmt).all()
 
 
-def update_pending_cards(
-    engine: Engine, *, ticket_id: int, chat_id: int, text: str, reply_markup: dict[str, object]
-) -> None:
+def update_pending_cards(s: Session, *, ticket_id: int, chat_id: int, text: str, reply_markup: Markup) -> None:
     """A card not yet delivered goes out as the ticket is now, not as it was when queued."""
-    with session_scope(engine) as s:
-        rows = s.exec(
-            select(OutboxMessage).where(
-                OutboxMessage.ticket_id == ticket_id, OutboxMessage.chat_id == chat_id,
-                OutboxMessage.status == "pending", OutboxMessage.method == "sendMessage",
-                col(OutboxMessage.dedupe_key).startswith("card:"),
-            )
-        ).all()  # fmt: skip
-        for row in rows:
-            payload = json.loads(row.payload)
-            payload["text"], payload["reply_markup"] = text, reply_markup
-            row.payload = json.dumps(payload, ensure_ascii=False)
-            s.add(row)
-
-
-def has_card(engine: Engine, *, ticket_id: int, chat_id: int) -> bool:
-    """Whether a ticket's card was already queued for a chat."""
-    with session_scope(engine) as s:
-        stmt = select(OutboxMessage.id).where(
+    rows = s.exec(
+        select(OutboxMessage).where(
             OutboxMessage.ticket_id == ticket_id, OutboxMessage.chat_id == chat_id,
+            OutboxMessage.status == "pending", OutboxMessage.method == "sendMessage",
             col(OutboxMessage.dedupe_key).startswith("card:"),
-        )  # fmt: skip
-        return s.exec(stmt).first() is not None
+        )
+    ).all()  # fmt: skip
+    for row in rows:
+        payload = json.loads(row.payload)
+        payload["text"], payload["reply_markup"] = text, reply_markup
+        row.payload = json.dumps(payload, ensure_ascii=False)
+        s.add(row)
+
+
+def has_card(s: Session, *, ticket_id: int, chat_id: int) -> bool:
+    """Whether a ticket's card was queued for a chat and not refused (a failed one may be posted again)."""
+    stmt = select(OutboxMessage.id).where(
+        OutboxMessage.ticket_id == ticket_id, OutboxMessage.chat_id == chat_id,
+        col(OutboxMessage.dedupe_key).startswith("card:"), OutboxMessage.status != "failed",
+    )  # fmt: skip
+    return s.exec(stmt).first() is not None

@@ -1,13 +1,9 @@
-"""Turn FAQ entries into Telegram HTML messages, split to fit Telegram's 4096-unit limit."""
+"""Telegram HTML: lengths as Telegram counts them, splitting to fit its 4096-unit limit, plain text for terminals."""
 
 from __future__ import annotations
 
 import html
 import re
-
-from bot.faq.entries import FaqEntry
-from bot.text.i18n import localize, t
-from bot.text.language import UiLang, content_lang
 
 TELEGRAM_LIMIT = 4096
 
@@ -15,19 +11,6 @@ TELEGRAM_LIMIT = 4096
 def utf16_len(text: str) -> int:
     """Length as Telegram counts it: UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
-
-
-def render_answer(entry: FaqEntry, lang: UiLang) -> list[str]:
-    """The entry's answer as one or more HTML messages (title, answer, links)."""
-    cl = content_lang(lang)
-    parts = [f"<b>{html.escape(entry.title(cl))}</b>", "", html.escape(entry.answer.get(cl))]
-    if entry.links:
-        parts += ["", t("links", lang)]
-        parts += [
-            f'• <a href="{html.escape(link.url, quote=True)}">{html.escape(link.title.get(cl))}</a>'
-            for link in entry.links
-        ]
-    return split_message(localize("\n".join(parts), lang))
 
 
 _TAG_RE = re.compile(r"<(/?)([a-z]+)[^>]*>")

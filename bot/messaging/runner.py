@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlparse
 
@@ -17,12 +19,14 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.config import Settings
-from bot.messaging.context import SERVICES_KEY
+from bot.messaging.context import PROCESSOR_KEY, RUNTIME_KEY
+from bot.messaging.pipeline import Processor
 from bot.messaging.polling import DurablePoller
 from bot.messaging.webhook import WebApp
-from bot.runtime import Services
+from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+THREADS = 32
 
 
 class StartupError(Exception):
@@ -52,11 +56,13 @@ async def _serve(server: uvicorn.Server) -> None:
     await server.shutdown()
 
 
-async def _lifecycle(app: Application, poller: DurablePoller, servers: list[uvicorn.Server], body: Any) -> None:  # type: ignore[type-arg]
+async def _lifecycle(app: Application, stopper: Callable[[], None], servers: list[uvicorn.Server], body: Any) -> None:  # type: ignore[type-arg]
     loop = asyncio.get_running_loop()
+    # Database work runs in worker threads: enough of them for every chat processed at once.
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="qiaobot"))
 
     def stop() -> None:
-        poller.stop()
+        stopper()
         for server in servers:
             server.should_exit = True
 
@@ -77,18 +83,18 @@ async def _lifecycle(app: Application, poller: DurablePoller, servers: list[uvic
 
 async def run_polling(app: Application, settings: Settings, allowed_updates: list[str]) -> None:  # type: ignore[type-arg]
     """Durable long polling; /healthz, /readyz and /metrics on HEALTH_LISTEN when it is set."""
-    poller = DurablePoller(app, allowed_updates=allowed_updates)
-    services: Services = app.bot_data[SERVICES_KEY]
-    servers = [_server(WebApp(services), settings.health_listen)] if settings.health_listen else []
-    await _lifecycle(app, poller, servers, poller.run())
+    runtime: Runtime = app.bot_data[RUNTIME_KEY]
+    poller = DurablePoller(app, runtime, app.bot_data[PROCESSOR_KEY], allowed_updates=allowed_updates)
+    servers = [_server(WebApp(runtime), settings.health_listen)] if settings.health_listen else []
+    await _lifecycle(app, poller.stop, servers, poller.run())
 
 
 async def run_webhook(app: Application, settings: Settings, allowed_updates: list[str]) -> None:  # type: ignore[type-arg]
     """Register the webhook (with its secret), serve it, and process what it stores."""
     url, secret = settings.require_webhook()
-    poller = DurablePoller(app, allowed_updates=allowed_updates)
-    services: Services = app.bot_data[SERVICES_KEY]
-    web = WebApp(services, webhook_path=urlparse(url).path or "/", secret=secret, on_update=poller.wake)
+    runtime: Runtime = app.bot_data[RUNTIME_KEY]
+    processor: Processor = app.bot_data[PROCESSOR_KEY]
+    web = WebApp(runtime, webhook_path=urlparse(url).path or "/", secret=secret, on_update=processor.wake)
 
     async def body() -> None:
         try:
@@ -96,9 +102,9 @@ async def run_webhook(app: Application, settings: Settings, allowed_updates: lis
                 url, secret_token=secret, allowed_updates=allowed_updates, drop_pending_updates=False
             )
         except TelegramError as exc:
-            poller.stop()
+            processor.stop()
             raise StartupError(f"Telegram refused the webhook {url}: {exc.message}") from None
         log.info("webhook registered; listening on %s", settings.webhook_listen)
-        await poller.process_forever()
+        await processor.run_forever()
 
-    await _lifecycle(app, poller, [_server(web, settings.webhook_listen)], body())
+    await _lifecycle(app, processor.stop, [_server(web, settings.webhook_listen)], body())

@@ -19,11 +19,12 @@ from typing import Any
 
 from sqlalchemy import func, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from bot.db.ticket_tables import Ticket
+from bot.db.models import Ticket
+from bot.db.uow import session_scope
 from bot.messaging import intake, outbox
-from bot.runtime import Services
+from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = b"x-telegram-bot-api-secret-token"
@@ -41,7 +42,7 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 class WebApp:
     """ASGI application. ``webhook_path`` None serves only /healthz, /readyz and /metrics."""
 
-    services: Services
+    services: Runtime
     webhook_path: str | None = None
     secret: str = ""
     on_update: Callable[[], None] = lambda: None
@@ -106,8 +107,9 @@ class WebApp:
             with self.services.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             report["database"] = "ok"
-            report["intake_backlog"] = intake.backlog(self.services.engine)
-            report["outbox_backlog"] = outbox.backlog(self.services.engine)
+            with session_scope(self.services.engine) as s:
+                report["intake_backlog"] = intake.backlog(s)
+                report["outbox_backlog"] = outbox.backlog(s)
         except SQLAlchemyError as exc:
             report["database"] = f"unreachable: {type(exc).__name__}"
             return False, report
@@ -126,10 +128,10 @@ class WebApp:
     def metrics_text(self) -> str:
         engine = self.services.engine
         try:
-            with Session(engine) as s:
+            with session_scope(engine) as s:
                 rows = s.exec(select(Ticket.status, func.count()).group_by(Ticket.status)).all()
+                backlog, pending = outbox.backlog(s), intake.backlog(s)
             by_status = {str(status): int(n) for status, n in rows}
-            backlog, pending = outbox.backlog(engine), intake.backlog(engine)
         except SQLAlchemyError:
             by_status, backlog, pending = {}, -1, -1
         return self.services.metrics.render(tickets_by_status=by_status, outbox_backlog=backlog, intake_backlog=pending)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from bot.faq.entries import Localized
+from bot.text.localized import Localized
 
 ROOT_QUEUE = "hunan"
 
@@ -45,6 +45,16 @@ class Federation:
     def parent(self, queue_id: str) -> Queue | None:
         queue = self.by_id.get(queue_id)
         return self.by_id.get(queue.parent) if queue and queue.parent else None
+
+    def ancestry(self, queue_id: str) -> list[str]:
+        """The queue and every queue above it, nearest first (county, city, province)."""
+        chain: list[str] = []
+        current: str | None = queue_id
+        while current is not None and current not in chain:
+            chain.append(current)
+            queue = self.by_id.get(current)
+            current = queue.parent if queue else None
+        return chain
 
     def root(self) -> Queue:
         return self.by_id.get(ROOT_QUEUE) or next(q for q in self.queues if q.parent is None)

@@ -1,221 +1,172 @@
-"""/report: the report conversation, driven by the stored draft so it survives restarts."""
+"""The reporter's side: /report and its steps, /skip, /mytickets, messages that join a ticket's
+thread, and the rating. Each handler parses the update, calls one service function, renders."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import html
 
-from telegram import Message, ReplyKeyboardRemove, Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram import Message as TgMessage
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
 
-from bot.content.live import Snapshot
-from bot.db import repo
-from bot.db.models import utcnow
-from bot.db.ticket_tables import ReportDraft
-from bot.directory import handlers as directory
-from bot.directory import joins
-from bot.messaging.context import services, user_lang
-from bot.reports import drafts, notify, tickets
-from bot.reports import report_flow as flow
-from bot.reports.report_flow import Reply, StepResult
-from bot.reports.rules import escalation_deadline
-from bot.reports.ticket_ops import display_name
-from bot.runtime import Services
-from bot.text.i18n import t
-from bot.text.language import UiLang, parse
+from bot.messaging.callbacks import Rating, ReportStep
+from bot.messaging.context import BotContext, answer
+from bot.messaging.markup import Reply
+from bot.messaging.outbox import Message
+from bot.messaging.pipeline import Turn
+from bot.messaging.render import split_message
+from bot.reports import conversation as flow
+from bot.reports import notify, service
+from bot.reports.rules import STATUS_LABELS, Status
+from bot.text.i18n import localize, t
+from bot.text.language import content_lang
 
-DRAFT_TTL = timedelta(hours=6)
+JOIN_STATUS_KEYS = {"pending": "join_status_pending", "approved": "join_status_approved",
+                    "declined": "join_status_declined"}  # fmt: skip
 
 
-async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def report(update: Update, context: BotContext) -> None:
     """/report: start a new report (after the privacy notice, the first time)."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    message, turn = update.effective_message, context.turn
+    if message is None or update.effective_user is None:
         return
-    lang = user_lang(update, context)
-    svc = services(context)
-    joins.discard(svc.engine, user_id=user.id)  # one form at a time
-    directory.stop_waiting_for_place(context)
-    stored = repo.get_user(svc.engine, user_id=user.id)
-    agreed = stored is not None and stored.privacy_ack_at is not None
-    drafts.start_draft(svc.engine, user_id=user.id, chat_id=message.chat_id, language=lang,
-                       step="place" if agreed else "privacy")  # fmt: skip
-    await _send(message, [flow.ask_place(lang)] if agreed else [flow.privacy(lang)])
+    lang = await turn.lang(update)
+    started = await turn.run(service.start_report, turn.actor(update), lang=lang)
+    _show(turn, message.chat_id, started.replies)
 
 
-async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+def _input(message: TgMessage) -> flow.Input | None:
+    if message.photo:
+        return flow.Attach("photo", message.photo[-1].file_id, message.caption or "")
+    if message.document:
+        return flow.Attach("document", message.document.file_id, message.caption or "")
+    if message.contact:
+        return flow.SharedContact(message.contact.phone_number)
+    if message.text:
+        return flow.Text(message.text)
+    return None
+
+
+async def on_message(update: Update, context: BotContext) -> None:
     """Any private message while a report is being written goes to the current step."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    message, turn = update.effective_message, context.turn
+    if message is None or update.effective_user is None:
         return
-    svc = services(context)
-    draft = drafts.get_draft(svc.engine, user_id=user.id)
-    if draft is None:
+    if "report" not in await turn.conversations(update.effective_user.id):
         return
-    if utcnow() - draft.updated_at > DRAFT_TTL:
-        drafts.delete_draft(svc.engine, user_id=user.id)  # abandoned long ago: this is something else
+    inp = _input(message)
+    if inp is None:
         return
-    if draft.last_update is not None and update.update_id <= draft.last_update:
-        raise ApplicationHandlerStop  # replayed after a crash: this step was applied already
-    lang: UiLang = parse(draft.language) or "zh-Hans"
-    text = (message.text or message.caption or "").strip()
-    if flow.is_word(text, flow.CANCEL_WORDS):
-        drafts.delete_draft(svc.engine, user_id=user.id)
-        await message.reply_text(t("report_cancelled", lang), reply_markup=ReplyKeyboardRemove())
-        raise ApplicationHandlerStop
-    result = _step(draft, message, svc.faq.current, lang, svc)
-    if result.submit:
-        await submit(update, context, draft)
-        raise ApplicationHandlerStop
-    draft.last_update = update.update_id
-    drafts.save_draft(svc.engine, draft=draft)
-    await _send(message, result.replies)
+    result = await turn.run(service.report_input, turn.actor(update), inp)
+    if result is None:
+        return  # the draft had expired: this message is something else
+    _show(turn, message.chat_id, result.replies)
     raise ApplicationHandlerStop
 
 
-def _step(draft: ReportDraft, message: Message, snapshot: Snapshot, lang: UiLang, svc: Services) -> StepResult:
-    text = (message.text or message.caption or "").strip()
-    if draft.step == "privacy":
-        if flow.is_agreement(text):
-            drafts.acknowledge_privacy(svc.engine, user_id=draft.user_id)
-            draft.step = "place"
-            return StepResult([flow.ask_place(lang)])
-        return StepResult([flow.privacy(lang)])
-    if draft.step == "place":
-        return flow.choose_place(draft, snapshot, text, lang) if text else StepResult([flow.ask_place(lang)])
-    if draft.step == "category":
-        category = flow.category_from_text(text) if text else None
-        return flow.set_category(draft, category.id if category else "", lang)
-    if draft.step == "description":
-        attached = _attach(draft, message)
-        if text and flow.is_word(text, flow.NOT_CONTENT):
-            return StepResult([Reply(t("ask_description", lang))])
-        if text:
-            return flow.set_description(draft, snapshot, text, lang)
-        if attached:
-            return StepResult([Reply(t("attachment_saved", lang, count=attached))])
-        return StepResult([Reply(t("type_text_please", lang))])
-    if draft.step == "faqcheck":
-        _attach(draft, message)
-        if text and not flow.is_word(text, flow.CONTINUE_WORDS):  # more words about the difficulty: keep them
-            draft.description = f"{draft.description}\n{text}" if draft.description else text
-        draft.step = "contact"
-        return StepResult([flow.ask_contact(lang)])
-    if draft.step == "contact":
-        contact = message.contact.phone_number if message.contact else text
-        if contact and not flow.is_word(contact, flow.SKIP_WORDS | flow.SUBMIT_WORDS):
-            draft.contact = contact[:128]
-        draft.step = "confirm"
-        return StepResult([Reply("👌", ReplyKeyboardRemove()), flow.summary(draft, snapshot, lang)])
-    if flow.is_submission(text):
-        return StepResult(submit=True)
-    return StepResult([flow.summary(draft, snapshot, lang)])
-
-
-def _attach(draft: ReportDraft, message: Message) -> int:
-    if message.photo:
-        return flow.add_attachment(draft, "photo", message.photo[-1].file_id)
-    if message.document:
-        return flow.add_attachment(draft, "document", message.document.file_id)
-    return 0
-
-
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(update: Update, context: BotContext) -> None:
     """Buttons of the report conversation (r:…)."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None or not isinstance(query.message, Message):
+    query, turn = update.callback_query, context.turn
+    if query is None or not isinstance(query.message, TgMessage):
         return
-    svc = services(context)
-    draft = drafts.get_draft(svc.engine, user_id=user.id)
-    await query.answer()
-    if draft is None:
+    await answer(query)
+    pressed = ReportStep.decode(query.data)
+    if pressed is None:
+        return
+    chat, message_id = query.message.chat.id, query.message.message_id
+    inp = flow.Press(pressed.action, pressed.arg, message_id)
+    result = await turn.run(service.report_input, turn.actor(update), inp)
+    if result is None:
         return  # an old button of a report already filed or cancelled
-    lang: UiLang = parse(draft.language) or "zh-Hans"
-    snapshot = svc.faq.current
-    parts = (query.data or "").split(":")
-    action = parts[1] if len(parts) > 1 else ""
-    result = StepResult()
-    if action == "x":
-        drafts.delete_draft(svc.engine, user_id=user.id)
-        await query.edit_message_reply_markup(reply_markup=None)
-        await query.message.reply_text(t("report_cancelled", lang), reply_markup=ReplyKeyboardRemove())
+    if pressed.action in ("s", "x"):
+        turn.send(Message.edit_markup(chat, message_id))
+    _show(turn, chat, result.replies)
+
+
+async def skip(update: Update, context: BotContext) -> None:
+    """/skip: leave out the FAQ suggestions or the optional contact."""
+    message, turn = update.effective_message, context.turn
+    if message is None or update.effective_user is None:
         return
-    if action == "ok" and draft.step == "privacy":
-        drafts.acknowledge_privacy(svc.engine, user_id=user.id)
-        draft.step = "place"
-        result = StepResult([flow.ask_place(lang)])
-    elif action == "p" and draft.step == "place" and parts[2:] and parts[2].isdigit():
-        places = snapshot.federation.places
-        index = int(parts[2])
-        if index < len(places):
-            result = flow.set_place(draft, snapshot, places[index].name, places[index].queue, lang)
-    elif action == "q" and draft.step == "place" and parts[2:] and parts[2] in snapshot.federation.by_id:
-        root = snapshot.federation.by_id[parts[2]]
-        result = flow.set_place(draft, snapshot, root.name.zh.removesuffix("侨联"), root.id, lang)
-    elif action == "c" and draft.step == "category" and parts[2:]:
-        result = flow.set_category(draft, parts[2], lang)
-    elif action == "go" and draft.step == "faqcheck":
-        draft.step = "contact"
-        result = StepResult([flow.ask_contact(lang)])
-    elif action == "id" and draft.step == "confirm":
-        draft.share_identity = not draft.share_identity
-        await query.edit_message_text(flow.summary(draft, snapshot, lang).text,
-                                      reply_markup=flow.summary(draft, snapshot, lang).markup)  # fmt: skip
-    elif action == "s" and draft.step == "confirm":
-        await query.edit_message_reply_markup(reply_markup=None)
-        await submit(update, context, draft)
+    result = await turn.run(service.report_input, turn.actor(update), flow.Skip())
+    if result is None:
+        turn.reply(message.chat_id, t("skip_nothing", await turn.lang(update)))
         return
-    drafts.save_draft(svc.engine, draft=draft)
-    await _send(query.message, result.replies)
+    _show(turn, message.chat_id, result.replies)
 
 
-async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: ReportDraft) -> None:
-    """File the ticket (once), confirm to the user, post the card to the staff group."""
-    svc = services(context)
-    snapshot = svc.faq.current
-    queue = snapshot.federation.by_id.get(draft.queue_id or "") or snapshot.federation.root()
-    draft.queue_id = queue.id
-    now = utcnow()
-    user = update.effective_user
-    name = display_name(user) if user else None
-    ticket, _created = tickets.file_ticket(svc.engine, draft=draft, user_name=name,
-                                           escalate_at=escalation_deadline(now, queue.sla_hours), now=now)  # fmt: skip
-    # Both are idempotent (dedupe keys), so a replayed update sends nothing twice.
-    notify.to_user(svc.engine, snapshot.federation, ticket, "filed", f"filed:{ticket.id}")
-    notify.post_card(svc.engine, snapshot.federation, ticket, reason="new")
-    svc.wake_delivery()
-
-
-async def skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/skip: leave out the optional contact."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    svc = services(context)
-    draft = drafts.get_draft(svc.engine, user_id=user.id)
-    lang = user_lang(update, context)
-    if draft is not None and draft.step == "faqcheck":  # skip the FAQ suggestions: on to the contact
-        draft.step = "contact"
-        drafts.save_draft(svc.engine, draft=draft)
-        await _send(message, [flow.ask_contact(lang)])
-        return
-    if draft is None or draft.step != "contact":
-        await message.reply_text(t("skip_nothing", lang))
-        return
-    draft.step = "confirm"
-    drafts.save_draft(svc.engine, draft=draft)
-    await _send(message, [Reply("👌", ReplyKeyboardRemove()), flow.summary(draft, svc.faq.current, lang)])
-
-
-def cancel_draft(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """/cancel: drop a report or a join request being written."""
-    user = update.effective_user
-    if user is None:
-        return False
-    engine = services(context).engine
-    directory.stop_waiting_for_place(context)
-    return drafts.delete_draft(engine, user_id=user.id) | joins.discard(engine, user_id=user.id)
-
-
-async def _send(message: Message, replies: list[Reply]) -> None:
+def _show(turn: Turn, chat_id: int, replies: list[Reply]) -> None:
     for reply in replies:
-        await message.reply_text(reply.text, reply_markup=reply.markup)
+        if reply.edit is not None:
+            turn.send(Message.edit_text(chat_id, reply.edit, reply.text, reply.markup))
+        else:
+            turn.reply(chat_id, reply.text, reply.markup)
+
+
+async def my_tickets(update: Update, context: BotContext) -> None:
+    """/mytickets: the person's reports and join requests with their status."""
+    message, turn = update.effective_message, context.turn
+    if message is None or update.effective_user is None:
+        return
+    lang = await turn.lang(update)
+    mine = await turn.run(service.mine, turn.actor(update))
+    if not mine.tickets and not mine.join_requests:
+        turn.reply(message.chat_id, t("my_tickets_none", lang))
+        return
+    cl = content_lang(lang)
+    content = turn.env.content
+    lines = [t("my_tickets", lang)] if mine.tickets else []
+    for row in mine.tickets[:30]:
+        status = localize(STATUS_LABELS[Status(row.status)].get(cl), lang)
+        queue = notify.queue_name(content.federation, row.queue_id, lang)
+        lines.append(f"#{row.id} · {html.escape(status)} · {html.escape(queue)} · {row.created_at:%Y-%m-%d}")
+    if mine.join_requests:
+        lines += ["", t("my_joins", lang)] if lines else [t("my_joins", lang)]
+    for request in mine.join_requests[:30]:
+        association = content.directory.by_id.get(request.association_id)
+        name = localize(association.name.get(cl), lang) if association else request.association_id
+        status = t(JOIN_STATUS_KEYS.get(request.status, "join_status_pending"), lang)
+        lines.append(f"J{request.id} · {status} · {html.escape(name)} · {request.created_at:%Y-%m-%d}")
+    for part in split_message("\n".join(lines)):
+        turn.reply(message.chat_id, part)
+
+
+async def on_thread_message(update: Update, context: BotContext) -> None:
+    """A private message while one of the person's tickets waits for them joins that ticket."""
+    message, turn = update.effective_message, context.turn
+    if message is None or update.effective_user is None:
+        return
+    if not (message.text or message.caption or message.photo or message.document):
+        return
+    text = (message.text or message.caption or "").strip()
+    attachments = []
+    if message.photo:
+        attachments = [{"type": "photo", "file_id": message.photo[-1].file_id}]
+    elif message.document:
+        attachments = [{"type": "document", "file_id": message.document.file_id}]
+    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    ticket = await turn.run(service.user_message, turn.actor(update), text=text, attachments=attachments,
+                            reply_to=reply_to)  # fmt: skip
+    if ticket is None:
+        return
+    turn.reply(message.chat_id, t("thread_added", await turn.lang(update, text), id=ticket.id))
+    raise ApplicationHandlerStop
+
+
+async def on_rating(update: Update, context: BotContext) -> None:
+    """Rating buttons rt:N:stars — only the reporter, only once, only after resolution."""
+    query, turn = update.callback_query, context.turn
+    if query is None:
+        return
+    pressed = Rating.decode(query.data)
+    rated = await turn.run(service.rate, turn.actor(update), pressed.ticket, pressed.stars) if pressed else None
+    if rated is None:
+        await answer(query)
+        return
+    lang = notify.user_lang(rated.ticket)
+    await answer(query, t("rated", lang))
+    if isinstance(query.message, TgMessage):
+        chat = query.message.chat.id
+        turn.send(Message.edit_markup(chat, query.message.message_id))
+        if rated.reopened:
+            turn.reply(chat, t("rated_reopened", lang, id=rated.ticket.id))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.faq.entries import Localized
+from bot.text.localized import Localized
 
 
 class Status(StrEnum):

@@ -1,20 +1,21 @@
-"""Staff groups: /bind, /queue, /ticket, /claim, /reply, /transfer, /resolve, /note, card buttons,
-and Telegram replies to the bot's posts. Permission is checked with Telegram on every action."""
+"""Staff in Telegram groups: /queue, /ticket, /claim, /reply, /transfer, /resolve, /note, the card
+buttons, and Telegram replies to the bot's posts. Permission is the service's business."""
 
 from __future__ import annotations
 
 import html
+import re
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
-from telegram.ext import ContextTypes
+from telegram import Message as TgMessage
+from telegram import Update
 
-from bot.directory import joining
-from bot.messaging.context import services
+from bot.messaging.callbacks import TicketAction
+from bot.messaging.context import BotContext, answer
+from bot.messaging.markup import button, inline
+from bot.messaging.outbox import Message
 from bot.messaging.render import split_message
-from bot.reports import drafts, notify, tickets
-from bot.reports import ticket_ops as ops
+from bot.reports import notify, service
 from bot.reports.rules import STAFF_STATUS_LABELS, Action, Status
-from bot.runtime import Services
 from bot.text.i18n import t
 
 STAFF = notify.STAFF_LANG
@@ -24,188 +25,119 @@ USAGE = {
 }  # fmt: skip
 ACTIONS = {"claim": Action.CLAIM, "reply": Action.REPLY, "transfer": Action.TRANSFER, "resolve": Action.RESOLVE,
            "note": Action.NOTE, "ticket": Action.VIEW}  # fmt: skip
+BUTTON_ACTIONS = {"claim": Action.CLAIM, "resolve": Action.RESOLVE, "to": Action.TRANSFER}
+TICKET_NUMBER = re.compile(r"#?([0-9]{1,18})")  # ASCII digits only, well inside 64 bits
 
 
-async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Message, User, Chat, Services] | None:
-    """The message, its author, chat and the services — if the author is an admin (else say so)."""
-    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if message is None or user is None or chat is None:
-        return None
-    svc = services(context)
-    if not svc.is_admin(user.id):
-        await message.reply_text(t("admins_only", STAFF))
-        return None
-    return message, user, chat, svc
+def parse_ticket_number(text: str) -> int | None:
+    match = TICKET_NUMBER.fullmatch(text.strip())
+    return int(match.group(1)) if match else None
 
 
-async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/bind <queue-id> (admins, in the staff group): this group now works that queue."""
-    found = await _admin(update, context)
-    if found is None:
+async def queue(update: Update, context: BotContext) -> None:
+    """/queue: the open tickets of this group's own queue (members only)."""
+    message, turn = update.effective_message, context.turn
+    if message is None or update.effective_user is None:
         return
-    message, user, chat, svc = found
-    if chat.type == Chat.PRIVATE:
-        await message.reply_text(t("group_only", STAFF))
+    listing = await turn.run(service.group_queue, turn.actor(update))
+    chat = message.chat_id
+    if listing.queue_id is None:
+        turn.reply(chat, t("not_bound", STAFF))
         return
-    federation = svc.faq.current.federation
-    queue_id = context.args[0].strip().lower() if context.args else ""
-    association = svc.faq.current.directory.by_id.get(queue_id.removeprefix("association:"))
-    if queue_id.startswith("association:") and association is not None:
-        name = association.name.zh
-    elif queue_id in federation.by_id:
-        name = notify.queue_name(federation, queue_id, STAFF)
-    else:
-        known = ", ".join(q.id for q in federation.queues) + ", association:<id>"
-        await message.reply_text(t("unknown_queue", STAFF, queue=queue_id or "?", queues=known))
+    if not listing.allowed:
+        turn.reply(chat, t("staff_only", STAFF))
         return
-    drafts.bind(svc.engine, queue_id=queue_id, chat_id=chat.id, bound_by=user.id)
-    if association is not None and queue_id.startswith("association:"):
-        await message.reply_text(t("bound_association", STAFF, association=name, id=queue_id))
-    else:
-        await message.reply_text(t("bound", STAFF, queue=name, id=queue_id))
-    # What arrived while no group was bound now reaches this one.
-    notify.post_missing_cards(svc.engine, federation, chat.id, list(tickets.listing(svc.engine, open_only=True)))
-    joining.post_pending(svc, chat.id)
-    svc.wake_delivery()
-
-
-async def unbind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/unbind (admins): release this group from its queue."""
-    found = await _admin(update, context)
-    if found is None:
-        return
-    message, _, chat, svc = found
-    queue_id = drafts.unbind(svc.engine, chat_id=chat.id)
-    federation = svc.faq.current.federation
-    text = (
-        t("unbound", STAFF, queue=notify.queue_name(federation, queue_id, STAFF)) if queue_id else t("not_bound", STAFF)
-    )
-    await message.reply_text(text)
-
-
-async def queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/queue: the open tickets of this group's queue (members only)."""
-    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if message is None or user is None or chat is None:
-        return
-    svc = services(context)
-    queue_id = drafts.queue_of_chat(svc.engine, chat_id=chat.id)
-    if queue_id is None:
-        await message.reply_text(t("not_bound", STAFF))
-        return
-    if not (svc.is_admin(user.id) or await ops.is_member(context.bot, chat.id, user.id)):
-        await message.reply_text(t("staff_only", STAFF))
-        return
-    federation = svc.faq.current.federation
-    name = notify.queue_name(federation, queue_id, STAFF)
-    rows = tickets.open_in_queue(svc.engine, queue_id=queue_id)
-    if not rows:
-        await message.reply_text(t("queue_empty", STAFF, queue=name))
+    name = notify.queue_name(turn.env.content.federation, listing.queue_id, STAFF)
+    if not listing.tickets:
+        turn.reply(chat, t("queue_empty", STAFF, queue=name))
         return
     lines = [t("queue_list", STAFF, queue=name)]
-    for row in rows:
+    for row in listing.tickets:
         status = STAFF_STATUS_LABELS[Status(row.status)].zh
         lines.append(f"#{row.id} · {html.escape(status)} · {html.escape(row.place)} · "
                      f"{html.escape(row.description[:60])}")  # fmt: skip
     for part in split_message("\n".join(lines)):
-        await message.reply_text(part)
+        turn.reply(chat, part)
 
 
-async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def command(update: Update, context: BotContext) -> None:
     """/ticket /claim /reply /transfer /resolve /note N …"""
-    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if message is None or user is None or chat is None or not message.text:
+    message = update.effective_message
+    if message is None or update.effective_user is None or not message.text:
         return
     name = message.text.split()[0].lstrip("/").split("@")[0].lower()
     parts = message.text.split(maxsplit=2)
-    if len(parts) < 2 or not parts[1].lstrip("#").isdigit():
-        await message.reply_text(t("usage", STAFF, usage=USAGE[name]))
+    number = parse_ticket_number(parts[1]) if len(parts) > 1 else None
+    if number is None:
+        context.turn.reply(message.chat_id, t("usage", STAFF, usage=USAGE[name]))
         return
-    rest = parts[2] if len(parts) > 2 else ""
-    await act(update, context, ACTIONS[name], int(parts[1].lstrip("#")), rest)
+    await act(update, context, ACTIONS[name], number, parts[2] if len(parts) > 2 else "")
 
 
-async def act(update: Update, context: ContextTypes.DEFAULT_TYPE, action: Action, ticket_id: int, rest: str) -> None:
-    """Authorise, then do one action; refusals say nothing about the ticket."""
-    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if message is None or user is None or chat is None:
+async def act(update: Update, context: BotContext, action: Action, ticket_id: int, rest: str) -> None:
+    """One action through the service; refusals say nothing about the ticket."""
+    message, turn = update.effective_message, context.turn
+    if message is None:
         return
-    svc = services(context)
-    ticket = await ops.authorize(svc, context.bot, ticket_id, user, chat)
-    if ticket is None:
-        await message.reply_text(t("not_available", STAFF, id=ticket_id))
-        return
+    chat = message.chat_id
+    actor = turn.actor(update)
     if action is Action.VIEW:
-        await _show(message, svc, ticket.id or ticket_id)
+        shown = await turn.run(service.view, actor, ticket_id)
+        if shown is None:
+            turn.reply(chat, t("not_available", STAFF, id=ticket_id))
+            return
+        lines = [notify.card_text(shown.ticket, turn.env.content.federation), "", t("ticket_detail_thread", STAFF)]
+        for row in shown.thread:
+            arrow = {"in": "⬅️", "out": "➡️", "note": "📝"}.get(row.direction, "·")
+            lines.append(f"{arrow} {row.created_at:%m-%d %H:%M} {html.escape(row.text)}")
+        for part in split_message("\n".join(lines)):
+            turn.reply(chat, part)
         return
     if action is Action.TRANSFER and not rest.strip():
-        await message.reply_text(t("usage", STAFF, usage=USAGE["transfer"]))
+        turn.reply(chat, t("usage", STAFF, usage=USAGE["transfer"]))
         return
     target = rest.strip().split()[0] if rest.strip() else ""
-    outcome = ops.apply(svc, ticket, action, user, text=rest, target=target, source=update.update_id, from_chat=chat.id)
-    svc.wake_delivery()
-    await message.reply_text(outcome.text)
+    outcome = await turn.run(service.act, actor, action, ticket_id, text=rest, target=target)
+    turn.reply(chat, outcome.text())
 
 
-async def _show(message: Message, svc: Services, ticket_id: int) -> None:
-    ticket = tickets.get(svc.engine, ticket_id=ticket_id)
-    assert ticket is not None
-    lines = [notify.card_text(ticket, svc.faq.current.federation), "", t("ticket_detail_thread", STAFF)]
-    for row in tickets.thread(svc.engine, ticket_id=ticket_id):
-        arrow = {"in": "⬅️", "out": "➡️", "note": "📝"}.get(row.direction, "·")
-        lines.append(f"{arrow} {row.created_at:%m-%d %H:%M} {html.escape(row.text[:500])}")
-    for part in split_message("\n".join(lines)):
-        await message.reply_text(part)
-
-
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(update: Update, context: BotContext) -> None:
     """Card buttons: tk:claim:N, tk:resolve:N, tk:transfer:N, tk:to:N:queue."""
-    query = update.callback_query
-    if query is None or not isinstance(query.message, Message):
+    query, turn = update.callback_query, context.turn
+    if query is None or not isinstance(query.message, TgMessage):
         return
-    parts = (query.data or "").split(":")
-    if len(parts) < 3 or not parts[2].isdigit():
-        await query.answer()
+    pressed = TicketAction.decode(query.data)
+    if pressed is None or (pressed.verb != "transfer" and pressed.verb not in BUTTON_ACTIONS):
+        await answer(query)
         return
-    verb, ticket_id = parts[1], int(parts[2])
-    svc = services(context)
-    ticket = await ops.authorize(svc, context.bot, ticket_id, query.from_user, query.message.chat)
-    if ticket is None:
-        await query.answer(t("not_available", STAFF, id=ticket_id), show_alert=True)
+    chat = query.message.chat.id
+    actor = turn.actor(update)
+    if pressed.verb == "transfer":
+        choices = await turn.run(service.transfer_choices, actor, pressed.ticket)
+        if choices is None:
+            await answer(query, t("not_available", STAFF, id=pressed.ticket), alert=True)
+            return
+        await answer(query)
+        federation = turn.env.content.federation
+        rows = [[button(notify.queue_name(federation, q.id, STAFF), TicketAction("to", pressed.ticket, q.id))]
+                for q in choices]  # fmt: skip
+        turn.reply(chat, t("choose_queue", STAFF, id=pressed.ticket), inline(rows))
         return
-    if verb == "transfer":
-        await query.answer()
-        buttons = _queue_buttons(svc, ticket_id, ticket.queue_id)
-        await query.message.reply_text(t("choose_queue", STAFF, id=ticket_id), reply_markup=buttons)
+    outcome = await turn.run(service.act, actor, BUTTON_ACTIONS[pressed.verb], pressed.ticket, target=pressed.queue)
+    if outcome.key == "not_available":
+        await answer(query, outcome.text(), alert=True)
         return
-    action = {"claim": Action.CLAIM, "resolve": Action.RESOLVE, "to": Action.TRANSFER}.get(verb)
-    if action is None:
-        await query.answer()
-        return
-    outcome = ops.apply(svc, ticket, action, query.from_user, target=parts[3] if len(parts) > 3 else "",
-                        source=update.update_id, from_chat=query.message.chat.id)  # fmt: skip
-    svc.wake_delivery()
-    await query.answer(outcome.text[:190])
-    await query.message.reply_text(outcome.text)
+    await answer(query, outcome.text())
+    turn.reply(chat, outcome.text())
+    if pressed.verb == "to" and outcome.ok:  # the list of queues has served
+        turn.send(Message.edit_markup(chat, query.message.message_id))
 
 
-def _queue_buttons(svc: Services, ticket_id: int, current: str) -> InlineKeyboardMarkup:
-    federation = svc.faq.current.federation
-    rows = [
-        [InlineKeyboardButton(notify.queue_name(federation, q.id, STAFF), callback_data=f"tk:to:{ticket_id}:{q.id}")]
-        for q in federation.queues
-        if q.id != current
-    ]
-    return InlineKeyboardMarkup(rows)
-
-
-async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A Telegram reply to a ticket card or relayed message: send the text to the user."""
-    message = update.effective_message
+async def on_reply(update: Update, context: BotContext) -> None:
+    """A Telegram reply (in a group) to a ticket card or relayed message: the text goes to the user."""
+    message, turn = update.effective_message, context.turn
     if message is None or message.reply_to_message is None or not message.text:
         return
-    svc = services(context)
-    ticket_id = tickets.ticket_for_post(svc.engine, chat_id=message.chat_id,
-                                        message_id=message.reply_to_message.message_id)  # fmt: skip
+    ticket_id = await turn.run(service.ticket_of_post, message.chat_id, message.reply_to_message.message_id)
     if ticket_id is not None:
         await act(update, context, Action.REPLY, ticket_id, message.text)

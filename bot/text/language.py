@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from bot.faq.entries import ContentLang
+from bot.text.localized import ContentLang
 from bot.text.script import has_cjk, looks_traditional
 
 UiLang = Literal["zh-Hans", "zh-Hant", "en"]

@@ -1,71 +1,78 @@
-"""Greeting, help, language choice, /cancel and messages the bot cannot read."""
+"""Greeting, help, language choice, /cancel, and messages the bot cannot read."""
 
 from __future__ import annotations
 
-from telegram import ReplyKeyboardRemove, Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
 
-from bot.db import repo
-from bot.faq import keyboards
-from bot.messaging.context import services, user_lang
-from bot.reports import handlers as report
+from bot.faq import render
+from bot.messaging.callbacks import ChooseLanguage
+from bot.messaging.context import BotContext, answer
+from bot.messaging.markup import REMOVE_KEYBOARD
+from bot.messaging.outbox import Message
 from bot.text.i18n import t
 from bot.text.language import parse
+from bot.users import service
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BotContext) -> None:
     """/start: greet, say what the bot does, offer the languages."""
-    message = update.effective_message
+    message, turn = update.effective_message, context.turn
     if message is None:
         return
-    lang = user_lang(update, context)
+    lang = await turn.lang(update)
     name = update.effective_user.first_name if update.effective_user else ""
-    await message.reply_text(t("start", lang, name=name or "👋"), reply_markup=keyboards.languages())
+    turn.reply(message.chat_id, t("start", lang, name=name or "👋"), render.languages())
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     """/help: what the commands do."""
     if update.effective_message:
-        await update.effective_message.reply_text(t("help", user_lang(update, context)))
+        turn = context.turn
+        turn.reply(update.effective_message.chat_id, t("help", await turn.lang(update)))
 
 
-async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def language(update: Update, context: BotContext) -> None:
     """/language: offer 简体中文 / 繁體中文 / English."""
     if update.effective_message:
-        lang = user_lang(update, context)
-        await update.effective_message.reply_text(t("choose_language", lang), reply_markup=keyboards.languages())
+        turn = context.turn
+        lang = await turn.lang(update)
+        turn.reply(update.effective_message.chat_id, t("choose_language", lang), render.languages())
 
 
-async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Button: store the chosen language and confirm in it."""
-    query = update.callback_query
-    assert query is not None
-    chosen = parse((query.data or "").partition(":")[2])
-    if chosen is None:
-        await query.answer()
+async def on_language(update: Update, context: BotContext) -> None:
+    """Button l:<lang>: store the choice and confirm in it."""
+    query, turn = update.callback_query, context.turn
+    if query is None:
         return
-    repo.set_language(services(context).engine, user_id=query.from_user.id, language=chosen)
-    await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)
-    key = "language_set_hant" if chosen == "zh-Hant" else "language_set"
-    if query.message is not None:
-        await context.bot.send_message(query.message.chat.id, t(key, chosen))
+    button = ChooseLanguage.decode(query.data)
+    chosen = parse(button.lang) if button else None
+    await answer(query)
+    if chosen is None or query.message is None:
+        return
+    await turn.run(service.choose_language, turn.actor(update), chosen)
+    chat_id = query.message.chat.id
+    turn.send(Message.edit_markup(chat_id, query.message.message_id))
+    turn.reply(chat_id, t("language_set_hant" if chosen == "zh-Hant" else "language_set", chosen))
 
 
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/cancel: drop the report being written, or say there is nothing to cancel."""
+async def cancel(update: Update, context: BotContext) -> None:
+    """/cancel: drop the report or form being written, or say there is nothing to cancel."""
     if update.effective_message:
-        lang = user_lang(update, context)
-        key = "report_cancelled" if report.cancel_draft(update, context) else "nothing_to_cancel"
-        await update.effective_message.reply_text(t(key, lang), reply_markup=ReplyKeyboardRemove())
+        turn = context.turn
+        lang = await turn.lang(update)
+        cancelled = await turn.run(service.cancel, turn.actor(update))
+        key = "report_cancelled" if cancelled else "nothing_to_cancel"
+        turn.reply(update.effective_message.chat_id, t(key, lang), REMOVE_KEYBOARD)
 
 
-async def ignore(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ignore(update: Update, context: BotContext) -> None:
     """Swallow an update (edits): no handler after this one runs."""
     raise ApplicationHandlerStop
 
 
-async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stickers, photos, voice…: explain politely that questions are read as text."""
+async def non_text(update: Update, context: BotContext) -> None:
+    """Stickers, voice…: explain politely that questions are read as text."""
     if update.effective_message:
-        await update.effective_message.reply_text(t("non_text", user_lang(update, context)))
+        turn = context.turn
+        turn.reply(update.effective_message.chat_id, t("non_text", await turn.lang(update)))

@@ -13,10 +13,11 @@ from bot.text.language import UiLang
 
 log = logging.getLogger(__name__)
 MENU = ("start", "faq", "find", "report", "mytickets", "language", "help", "cancel")
+MENU_KEYS = {name: f"cmd_{name}" for name in MENU}  # the catalog keys: cmd_start, cmd_faq …
 
 
 def menu(lang: UiLang) -> list[BotCommand]:
-    return [BotCommand(name, t(f"cmd_{name}", lang)) for name in MENU]
+    return [BotCommand(name, t(MENU_KEYS[name], lang)) for name in MENU]
 
 
 async def register_menu(app: Application) -> None:  # type: ignore[type-arg]

@@ -1,0 +1,218 @@
+"""The directory's use cases: finding associations, the join form, officers deciding.
+
+Each function takes the caller's Session and Env and a plain Actor, changes state, queues its
+notices in the outbox and writes the audit entry in that transaction, and returns what to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from bot.db import conversations
+from bot.db.conversations import State
+from bot.db.models import JoinRequest
+from bot.directory import conversation as form_flow
+from bot.directory import render
+from bot.directory import repo as joins
+from bot.directory.conversation import JoinForm
+from bot.directory.model import Association
+from bot.groups import audit
+from bot.groups import repo as groups
+from bot.groups.access import Actor
+from bot.messaging import outbox
+from bot.messaging.callbacks import JoinDecision
+from bot.messaging.markup import Reply, button, inline
+from bot.messaging.outbox import Message
+from bot.runtime import Env
+from bot.text.i18n import t
+from bot.text.language import UiLang, parse
+
+STAFF: UiLang = "zh-Hans"
+RESULTS = 5
+LIAISON_QUEUE = "liaison"
+
+
+# -- finding --------------------------------------------------------------------------------
+
+
+def find(env: Env, place: str) -> list[Association]:
+    """Associations for a place name, best first, those tied to Hunan first."""
+    found = env.content.directory.find(place, limit=50)
+    found.sort(key=lambda a: a.hometown != "Hunan")  # stable: keeps the match order otherwise
+    return found
+
+
+def wait_for_place(s: Session, env: Env, actor: Actor) -> None:
+    """/find alone: the person's next message is a place."""
+    assert actor.id is not None and actor.chat_id is not None
+    conversations.save(s, State(actor.id, form_flow.FIND, actor.chat_id, "place"), now=env.now)
+
+
+def stop_waiting(s: Session, env: Env, actor: Actor) -> bool:
+    assert actor.id is not None
+    return conversations.drop(s, user_id=actor.id, kind=form_flow.FIND)
+
+
+def place_typed(s: Session, env: Env, actor: Actor, text: str) -> list[Association] | None:
+    """A message while /find waits for a place: the matches (the wait ends once something is
+    found); None when /find is not waiting."""
+    assert actor.id is not None
+    if conversations.get(s, user_id=actor.id, kind=form_flow.FIND) is None:
+        return None
+    found = find(env, text)
+    if found:
+        conversations.drop(s, user_id=actor.id, kind=form_flow.FIND)
+    return found
+
+
+# -- the join form ----------------------------------------------------------------------------
+
+
+def start_join(s: Session, env: Env, actor: Actor, association_id: str, *, lang: str) -> Reply:
+    assert actor.id is not None and actor.chat_id is not None
+    association = env.content.directory.by_id.get(association_id)
+    if association is None or not association.joins_by_request:
+        return Reply(t("answer_gone", parse(lang) or "zh-Hans"))
+    conversations.drop(s, user_id=actor.id, kind="report")  # one form at a time
+    conversations.drop(s, user_id=actor.id, kind=form_flow.FIND)
+    form = JoinForm(language=lang, association_id=association.id)
+    step, reply = form_flow.first(form, association)
+    conversations.save(s, State(actor.id, form_flow.JOIN, actor.chat_id, step, form.to_data()), now=env.now)
+    return reply
+
+
+def join_input(s: Session, env: Env, actor: Actor, text: str) -> Reply | None:
+    """An answer to the join form; None when no form is being filled in."""
+    assert actor.id is not None
+    state = conversations.get(s, user_id=actor.id, kind=form_flow.JOIN)
+    if state is None:
+        return None
+    form = JoinForm.from_data(state.data)
+    association = env.content.directory.by_id.get(form.association_id)
+    if association is None:
+        conversations.drop(s, user_id=actor.id, kind=form_flow.JOIN)
+        return Reply(t("answer_gone", form.lang))
+    state.step, reply = form_flow.take(state.step, form, text, association, state.nonce)
+    state.data = form.to_data()
+    conversations.save(s, state, now=env.now)
+    return reply
+
+
+@dataclass
+class Consented:
+    replies: list[Reply] = field(default_factory=list)
+    request: JoinRequest | None = None
+
+
+def consent(s: Session, env: Env, actor: Actor, nonce: str, send: bool) -> Consented:
+    """The consent buttons: send the request (once) or drop the form."""
+    assert actor.id is not None
+    state = conversations.get(s, user_id=actor.id, kind=form_flow.JOIN)
+    if state is None or state.nonce != nonce:
+        sent = joins.by_nonce(s, nonce=f"{actor.id}:{nonce}")
+        if sent is not None and sent.user_id == actor.id:
+            lang = parse(sent.language) or "zh-Hans"
+            return Consented([Reply(t("join_already_sent", lang, id=sent.id))], sent)
+        return Consented()  # an old form's button
+    form = JoinForm.from_data(state.data)
+    conversations.drop(s, user_id=actor.id, kind=form_flow.JOIN)
+    if not send:
+        return Consented([Reply(t("join_cancelled", form.lang))])
+    request = joins.create(s, JoinRequest(
+        nonce=f"{actor.id}:{nonce}", association_id=form.association_id, user_id=actor.id, chat_id=state.chat_id,
+        language=form.language, name=form.name, contact=form.contact, about=form.about, status="pending",
+        created_at=env.now,
+    ))  # fmt: skip
+    audit.record(s, actor, "join_request", join_request_id=request.id, detail=f"association={form.association_id}",
+                 now=env.now)  # fmt: skip
+    send_to_officers(s, env, request)
+    outbox.enqueue(s, Message.text(request.chat_id, t("join_sent", form.lang, id=request.id)),
+                   key=f"join:{request.id}:sent")  # fmt: skip
+    return Consented([], request)
+
+
+# -- officers --------------------------------------------------------------------------------
+
+
+def officers_chat(s: Session, env: Env, association_id: str) -> int | None:
+    """The association's own officer group, or else the liaison department's."""
+    chat = groups.chat_of_queue(s, queue_id=f"association:{association_id}")
+    if chat is not None:
+        return chat
+    target = groups.responsible_chat(s, env.content.federation, LIAISON_QUEUE)
+    return target[0] if target else None
+
+
+def send_to_officers(s: Session, env: Env, request: JoinRequest, *, reason: str = "officers") -> bool:
+    """Queue the request's card for its officers; with no group bound yet it waits for /bind."""
+    association = env.content.directory.by_id.get(request.association_id)
+    chat = officers_chat(s, env, request.association_id)
+    if association is None or chat is None or request.id is None:
+        return False
+    request.sent_to = chat
+    s.add(request)
+    text = t("officer_card", STAFF, id=request.id, association=render.name(association, STAFF), name=request.name,
+             contact=request.contact, about=request.about)  # fmt: skip
+    markup = inline([[
+        button(t("approve_button", STAFF), JoinDecision("ok", request.id)),
+        button(t("decline_button", STAFF), JoinDecision("no", request.id)),
+    ]])  # fmt: skip
+    outbox.enqueue(s, Message.text(chat, text, markup), key=f"join:{request.id}:{reason}")
+    return True
+
+
+def post_pending(s: Session, env: Env, chat_id: int, reason: str) -> int:
+    """After a /bind: send this group the join requests that were waiting for one."""
+    posted = 0
+    for request in joins.unsent(s):
+        if officers_chat(s, env, request.association_id) == chat_id and send_to_officers(s, env, request,
+                                                                                         reason=reason):  # fmt: skip
+            posted += 1
+    return posted
+
+
+@dataclass
+class Decision:
+    ok: bool
+    key: str
+    request: JoinRequest | None = None
+
+
+def decide(s: Session, env: Env, actor: Actor, request_id: int, approve: bool) -> Decision:
+    """Approve or decline: members of the group the request was sent to, or admins."""
+    request = joins.lock(s, request_id=request_id)
+    allowed = request is not None and (
+        actor.is_admin
+        or (request.sent_to is not None and actor.chat_id == request.sent_to and actor.id is not None
+            and env.membership.is_member(request.sent_to, actor.id))
+        or (actor.channel in ("cli", "system"))
+    )  # fmt: skip
+    if not allowed or request is None or request.id is None:
+        return Decision(False, "officer_only")
+    if request.status != "pending":
+        return Decision(False, "already_decided", request)
+    request.status = "approved" if approve else "declined"
+    request.decided_by, request.decided_at = actor.id, env.now
+    s.add(request)
+    audit.record(s, actor, f"join_{request.status}", join_request_id=request.id, now=env.now)
+    tell_applicant(s, env, request)
+    return Decision(True, f"verdict_{request.status}", request)
+
+
+def tell_applicant(s: Session, env: Env, request: JoinRequest) -> None:
+    association = env.content.directory.by_id.get(request.association_id)
+    if association is None or request.id is None:
+        return
+    lang: UiLang = parse(request.language) or "zh-Hans"
+    name = render.name(association, lang)
+    own = groups.chat_of_queue(s, queue_id=f"association:{association.id}")
+    by_liaison = own is None or own != request.sent_to  # decided by the federation's liaison department
+    if request.status == "approved":
+        how = t("join_how_contacts", lang, contacts="{contacts}").replace("{contacts}", render.contacts(association))
+        key = "join_approved_liaison" if by_liaison else "join_approved"
+        text = t(key, lang, association=name, id=request.id, how="{how}").replace("{how}", how)
+    else:
+        text = t("join_declined_liaison" if by_liaison else "join_declined", lang, association=name, id=request.id)
+    outbox.enqueue(s, Message.text(request.chat_id, text), key=f"join:{request.id}:{request.status}")

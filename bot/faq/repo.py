@@ -1,0 +1,67 @@
+"""The ``questions`` log: every question with what the matcher made of it (admins mine it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.db.models import Question
+from bot.faq.matcher import MatchResult
+
+
+def log_question(
+    s: Session, *, result: MatchResult, language: str, user_id: int | None = None, chat_id: int | None = None,
+    source: str = "telegram",
+) -> int:  # fmt: skip
+    """Store a question with its outcome; returns the row id (used for feedback buttons)."""
+    match = result.match
+    row = Question(
+        user_id=user_id,
+        chat_id=chat_id,
+        source=source,
+        text=result.query[:1000],
+        language=language,
+        outcome=result.band,
+        entry_id=match.id if match else None,
+        score=match.score if match else None,
+        suggestions=",".join(f"{x.id}:{x.score}" for x in result.suggestions)[:255] or None,
+    )
+    s.add(row)
+    s.flush()
+    assert row.id is not None
+    return row.id
+
+
+def log_view(s: Session, *, entry_id: str, language: str, user_id: int | None, source: str = "browse") -> int:
+    """Store that a user opened an answer from the menu or a suggestion."""
+    row = Question(user_id=user_id, source=source, text=entry_id, language=language, outcome="viewed",
+                   entry_id=entry_id)  # fmt: skip
+    s.add(row)
+    s.flush()
+    assert row.id is not None
+    return row.id
+
+
+def record_feedback(s: Session, *, question_id: int, user_id: int, helpful: bool) -> str | None:
+    """Store helpful/not helpful on the user's own question row.
+
+    Returns the language the answer was given in, or None if the row is not that user's.
+    """
+    row = s.get(Question, question_id)
+    if row is None or row.user_id != user_id:
+        return None
+    row.helpful = helpful
+    s.add(row)
+    return row.language
+
+
+def questions(s: Session, *, outcome: str | None = None, since: datetime | None = None,
+              limit: int = 100) -> Sequence[Question]:  # fmt: skip
+    stmt = select(Question).order_by(col(Question.id).desc()).limit(limit)
+    if outcome:
+        stmt = stmt.where(Question.outcome == outcome)
+    if since is not None:
+        stmt = stmt.where(col(Question.asked_at) >= since)
+    return s.exec(stmt).all()
