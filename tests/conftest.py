@@ -124,8 +124,11 @@ class BotHarness:
         return []
 
 
-def build_harness(engine: Engine, live: LiveFaq, **settings: Any) -> tuple[Application, LocalBotApi]:  # type: ignore[type-arg]
-    api = LocalBotApi()
+def build_harness(
+    engine: Engine, live: LiveFaq, api: LocalBotApi | None = None, **settings: Any
+) -> tuple[Application, LocalBotApi]:  # type: ignore[type-arg]
+    """The real Application on ``engine``, talking to ``api`` (a new fake Telegram unless given)."""
+    api = api or LocalBotApi()
     app = build_application(
         Settings(_env_file=None, faq_dir=live.directory, **settings),  # type: ignore[call-arg]
         token=LOCAL_TOKEN,

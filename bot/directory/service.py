@@ -198,7 +198,7 @@ def decide(s: Session, env: Env, actor: Actor, request_id: int, approve: bool) -
     s.add(request)
     audit.record(s, actor, f"join_{request.status}", join_request_id=request.id, now=env.now)
     tell_applicant(s, env, request)
-    return Decision(True, f"verdict_{request.status}", request)
+    return Decision(True, "verdict_approved" if approve else "verdict_declined", request)
 
 
 def tell_applicant(s: Session, env: Env, request: JoinRequest) -> None:

@@ -230,3 +230,51 @@ def test_chat_answers_traditional_in_traditional(tmp_path: Path, db_url: str) ->
     assert "護照" in result.stdout
     assert shown("passport-renewal", "zh-Hant") in result.stdout
     assert "Traceback" not in result.stderr
+
+
+# -- the small things a newcomer trips over ---------------------------------------------------------
+
+
+def test_a_group_without_its_subcommand_prints_that_groups_help(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "faq")
+    assert code == 2 and "check" in out and "ask" in out and "usage: qiaobot faq" in out
+    code, out, _ = run(capsys, "tickets")
+    assert code == 2 and "usage: qiaobot tickets" in out
+
+
+def test_an_unknown_queue_is_named_not_reported_as_empty(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "db", "upgrade")[0] == 0
+    code, out, err = run(capsys, "tickets", "list", "--queue", "nowhere")
+    assert code == 2 and "nowhere" in err and "chaling" in err and "no tickets" not in out
+
+
+def test_forget_with_no_answer_on_standard_input_deletes_nothing_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run(capsys, "db", "upgrade")[0] == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # closed: EOF at the prompt
+    code, _, err = run(capsys, "users", "forget", "42")
+    assert code == 1 and "nothing deleted" in err and "Traceback" not in err
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path, db_url: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
+    env.update(FAQ_DIR=str(FAQ_DIR), DATABASE_URL=db_url)
+    script = f"{sys.executable} -m bot faq ask --json $(seq 1 3000) | head -n 1"
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env,
+                            timeout=300, check=False)  # fmt: skip
+    assert result.stdout.count("\n") == 1
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def test_chat_runs_from_any_directory_on_the_shipped_faq(tmp_path: Path) -> None:
+    """No FAQ_DIR, run far from the repository: the FAQ packaged with the bot is used."""
+    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = subprocess.run([sys.executable, "-m", "bot", "chat", "--lang", "en"], input="passport lost\n",
+                            capture_output=True, text=True, cwd=elsewhere, env=env, timeout=120,
+                            check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert shown("lost-passport", "en") in result.stdout
+    assert (elsewhere / "qiaobot.db").exists()
