@@ -33,7 +33,7 @@ from bot.groups import handlers as groups
 from bot.groups.telegram import TelegramMembership
 from bot.messaging import callbacks as cb
 from bot.messaging import errors
-from bot.messaging.context import DELIVERER_KEY, PROCESSOR_KEY, RUNTIME_KEY, BotContext
+from bot.messaging.context import DELIVERER_KEY, POLL_BOT_KEY, PROCESSOR_KEY, RUNTIME_KEY, BotContext
 from bot.messaging.delivery import Deliverer, RawBot
 from bot.messaging.pipeline import Processor
 from bot.messaging.ratelimit import RetryingRateLimiter
@@ -82,6 +82,9 @@ def build_application(
     # paces itself and stores its retries, so one outage never blocks anything else.
     delivery_bot = RawBot(token, base_url=settings.telegram_api_url, base_file_url=settings.telegram_file_url,
                           request=request or HTTPXRequest(connection_pool_size=8))  # fmt: skip
+    # getUpdates (long polling) on a connection of its own, read as raw JSON.
+    poll_bot = RawBot(token, base_url=settings.telegram_api_url, base_file_url=settings.telegram_file_url,
+                      request=request or HTTPXRequest(connection_pool_size=1))  # fmt: skip
     live_faq = live_faq or LiveFaq(settings.faq_dir)  # content first: a broken FAQ creates no database
     engine = engine or open_database(
         settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
@@ -91,11 +94,13 @@ def build_application(
     async def post_init(app: App) -> None:
         membership.bind_loop(asyncio.get_running_loop())
         await delivery_bot.initialize()
+        await poll_bot.initialize()
         await register_menu(app)
         runtime.metrics.last_api_success = time.time()  # initialize() reached the Bot API (getMe)
 
     async def post_shutdown(_: App) -> None:
         await delivery_bot.shutdown()
+        await poll_bot.shutdown()
 
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
     membership = TelegramMembership(app.bot)
@@ -105,6 +110,7 @@ def build_application(
         app.bot.rate_limiter.metrics = runtime.metrics
     deliverer = Deliverer(delivery_bot, engine, metrics=runtime.metrics)
     app.bot_data[DELIVERER_KEY] = deliverer
+    app.bot_data[POLL_BOT_KEY] = poll_bot
     # SQLite takes one writer at a time: there updates are processed one by one; PostgreSQL runs
     # several chats at once (each chat still strictly in order).
     concurrency = 1 if is_sqlite(str(engine.url)) else settings.process_concurrency
@@ -185,6 +191,7 @@ def register(app: App) -> None:
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, faq.ask),
         MessageHandler(private & filters.COMMAND, users.help_command),
         MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, users.non_text),
+        CallbackQueryHandler(users.stale_button),
     ]
     app.add_handlers(handlers)
     app.add_error_handler(errors.on_error)

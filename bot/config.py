@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
@@ -40,6 +41,7 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     log_level: str = "INFO"
     log_format: str = "text"
+    log_personal_data: bool = False  # LOG_PERSONAL_DATA: message texts may appear in DEBUG logs
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1:8080"
@@ -47,6 +49,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1, le=100)
     db_max_overflow: int = Field(default=5, ge=0, le=100)
     process_concurrency: int = Field(default=8, ge=1, le=64)  # chats processed at once (PostgreSQL)
+    flood_messages: int = Field(default=20, ge=2, le=10_000)  # more than this many updates…
+    flood_seconds: float = Field(default=10.0, gt=0, le=3600)  # …in this many seconds: a chat is flooding
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -181,17 +185,34 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
-def configure_logging(level: str, fmt: str = "text") -> None:
-    """Logs carry no message text, names or phone numbers at INFO and above; PTB's and httpx's
-    request dumps stay off unless LOG_LEVEL=DEBUG."""
+TOKEN_PATTERN = re.compile(r"\b\d{3,}:[A-Za-z0-9_-]{20,}")
+
+
+class RedactTokens(logging.Filter):
+    """No bot token in any log line, whatever logged it (URLs of Bot API requests carry it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if TOKEN_PATTERN.search(message):
+            record.msg, record.args = TOKEN_PATTERN.sub("<token>", message), ()
+        if record.exc_text and TOKEN_PATTERN.search(record.exc_text):
+            record.exc_text = TOKEN_PATTERN.sub("<token>", record.exc_text)
+        return True
+
+
+def configure_logging(level: str, fmt: str = "text", *, personal_data: bool = False) -> None:
+    """Logs never carry the bot token. They carry no message text, names or phone numbers either —
+    at any level — unless LOG_PERSONAL_DATA=true: only then do python-telegram-bot's and httpx's
+    request dumps (which contain what people wrote) appear at DEBUG."""
     handler = logging.StreamHandler()
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactTokens())
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING  # request dumps only when debugging
-    for noisy in ("httpx", "httpcore", "telegram.ext.ExtBot", "uvicorn.access"):
-        logging.getLogger(noisy).setLevel(quiet)
+    dumps = logging.DEBUG if level == "DEBUG" and personal_data else logging.WARNING
+    for noisy in ("httpx", "httpcore", "telegram", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(dumps)
     # "skipped: maximum number of running instances reached" is the outbox job overlapping itself.
     logging.getLogger("apscheduler").setLevel(logging.DEBUG if level == "DEBUG" else logging.ERROR)

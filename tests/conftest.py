@@ -148,6 +148,8 @@ async def bot(sqlite_engine: Engine, live_faq: LiveFaq) -> AsyncIterator[BotHarn
     await app.post_init(app)  # type: ignore[misc]
     yield BotHarness(app, api, sqlite_engine)
     await app.shutdown()
+    # Nothing the bot sent was something Telegram would refuse (bad HTML, too long, bad buttons).
+    assert [(c.method, c.result) for c in api.refusals] == []
 
 
 def q(fn: Any, engine: Engine, /, *args: Any, **kwargs: Any) -> Any:

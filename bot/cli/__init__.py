@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(**({"faq_dir": args.faq_dir} if getattr(args, "faq_dir", None) else {}))
         level = settings.log_level if args.command == "run" else max_level(settings.log_level)
-        configure_logging(level, settings.log_format)
+        configure_logging(level, settings.log_format, personal_data=settings.log_personal_data)
         return int(args.handler(settings, args))
     except ConfigError as exc:
         print(f"qiaobot: {exc}", file=sys.stderr)

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 RUNTIME_KEY = "runtime"
 PROCESSOR_KEY = "processor"
 DELIVERER_KEY = "deliverer"
+POLL_BOT_KEY = "poll_bot"
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

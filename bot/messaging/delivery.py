@@ -31,10 +31,13 @@ from typing import Any
 
 from sqlalchemy import Engine
 from telegram import Bot
+from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
 
 from bot.db.models import OutboxMessage, utcnow
-from bot.db.uow import session_scope
+from bot.db.uow import new_session, session_scope
 from bot.messaging import faults, outbox
 from bot.messaging.metrics import Metrics
 from bot.users import repo as users
@@ -46,10 +49,24 @@ CLAIM = 20
 
 
 class RawBot(Bot):
-    """A Bot that sends stored Bot API calls as they are (JSON parameters), returning the raw result."""
+    """A Bot that sends stored Bot API calls as they are (JSON parameters).
 
-    async def call(self, method: str, params: dict[str, Any]) -> Any:
-        return await self._post(method, api_kwargs=params)
+    Errors are raised as python-telegram-bot raises them (429, 403, 400, migration, network). A call
+    Telegram accepted (HTTP 2xx) returns its ``result`` — or None when the answer cannot be read
+    (a Bot API version drift): it was accepted all the same and must not be sent again.
+    """
+
+    async def call(self, method: str, params: dict[str, Any], *, read_timeout: float | None = None) -> Any:
+        data = RequestData([RequestParameter.from_input(k, v) for k, v in params.items() if v is not None])
+        timeout: Any = DEFAULT_NONE if read_timeout is None else read_timeout
+        payload = await self.request._request_wrapper(url=f"{self.base_url}/{method}", method="POST",
+                                                      request_data=data, read_timeout=timeout)  # fmt: skip
+        try:
+            body = json.loads(payload.decode("utf-8", "replace"))
+        except ValueError:
+            log.warning("Telegram accepted %s but its answer could not be read", method)
+            return None
+        return body.get("result") if isinstance(body, dict) else None
 
 
 @dataclass
@@ -143,8 +160,13 @@ class Deliverer:
         return sent
 
     def _claim(self, now: datetime) -> list[OutboxMessage]:
-        with session_scope(self.engine) as s:
-            return list(outbox.due(s, now=now, worker=self.worker, limit=CLAIM))
+        with new_session(self.engine) as s:
+            pacer = self.pacer
+            rows = list(outbox.due(s, now=now, worker=self.worker, limit=CLAIM, interval=pacer.per_chat_interval,
+                                   burst=pacer.burst, group_per_minute=pacer.group_per_minute))  # fmt: skip
+            if rows and s.get_bind().dialect.name != "sqlite":
+                s.commit()  # the leases (PostgreSQL); SQLite wrote nothing, and closing ends its read
+            return rows
 
     def _write(self, fn: Callable[..., Any], /, **kwargs: Any) -> None:
         with session_scope(self.engine) as s:

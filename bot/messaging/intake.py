@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, exists, func, or_
+from sqlalchemy import Engine, and_, case, exists, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.db.models import IntakeUpdate, utcnow
-from bot.db.uow import session_scope
+from bot.db.uow import new_session, session_scope
 
 MAX_ATTEMPTS = 3
 LEASE = timedelta(seconds=30)
 _older = IntakeUpdate.__table__.alias("older")  # type: ignore[attr-defined]
+_recent = IntakeUpdate.__table__.alias("recent")  # type: ignore[attr-defined]
 
 
 def chat_of(payload: str) -> int:
@@ -55,9 +58,29 @@ def store(engine: Engine, *, update_id: int, payload: str, now: datetime | None 
         return False
 
 
+@dataclass(frozen=True)
+class Flood:
+    """A chat sending more than ``messages`` updates in ``seconds`` is flooding (a person cannot)."""
+
+    messages: int = 20
+    seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class Claimed:
+    update: IntakeUpdate
+    flooding: bool = False
+
+
 def claim(
-    engine: Engine, *, worker: str, limit: int = 1, busy: Collection[int] = (), now: datetime | None = None
-) -> list[IntakeUpdate]:
+    engine: Engine,
+    *,
+    worker: str,
+    limit: int = 1,
+    busy: Collection[int] = (),
+    now: datetime | None = None,
+    flood: Flood | None = None,
+) -> list[Claimed]:
     """Take up to ``limit`` updates to process, each the oldest pending update of its chat.
 
     Only a chat's oldest pending update can be claimed, so each chat is worked by one worker at a
@@ -65,6 +88,10 @@ def claim(
     to ``worker`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, where several processes share the
     table) and their attempt is counted — in one commit. A crashed process's lease runs out and
     another process takes the update over.
+
+    Fair: among the chats waiting, the oldest update goes first — except that a chat sending far
+    more than a person can (``flood``) waits until the others are served; its updates stay in order
+    and are never dropped. Rows taken from such a chat are marked ``flooding``.
     """
     now = now or utcnow()
     table = IntakeUpdate.__table__  # type: ignore[attr-defined]
@@ -72,16 +99,27 @@ def claim(
                            _older.c.update_id < table.c.update_id)  # fmt: skip
     free = or_(col(IntakeUpdate.locked_until).is_(None), col(IntakeUpdate.locked_until) < now)
     ready = or_(col(IntakeUpdate.not_before).is_(None), col(IntakeUpdate.not_before) <= now)
-    with session_scope(engine) as s:
-        stmt = select(IntakeUpdate).where(IntakeUpdate.status == "pending", free, ready, head)
+    flood = flood or Flood()
+    recent = (
+        select(func.count())
+        .where(_recent.c.chat_id == table.c.chat_id, _recent.c.received_at > now - timedelta(seconds=flood.seconds))
+        .scalar_subquery()
+    )
+    flooding = case((and_(table.c.chat_id != 0, recent > flood.messages), 1), else_=0)
+    with new_session(engine) as s:
+        stmt = select(IntakeUpdate, flooding).where(IntakeUpdate.status == "pending", free, ready, head)
         if busy:
             stmt = stmt.where(col(IntakeUpdate.chat_id).not_in(list(busy)))
-        rows = list(s.exec(stmt.order_by(col(IntakeUpdate.update_id)).limit(limit).with_for_update(skip_locked=True)))
-        for row in rows:
+        stmt = stmt.order_by(flooding, col(IntakeUpdate.update_id)).limit(limit).with_for_update(skip_locked=True)
+        found = list(s.execute(stmt).all())
+        if not found:
+            return []  # nothing to take: no commit (closing ends the read)
+        for row, _ in found:
             row.locked_by, row.locked_until = worker, now + LEASE
             row.attempts += 1
             s.add(row)
-        return rows
+        s.commit()
+        return [Claimed(row, bool(is_flooding)) for row, is_flooding in found]
 
 
 def release_stale(engine: Engine) -> int:
@@ -156,3 +194,45 @@ def requeue(s: Session, *, update_id: int) -> bool:
     row.status, row.attempts, row.not_before, row.locked_until = "pending", 0, None, None
     s.add(row)
     return True
+
+
+MAX_DEPTH = 64  # Telegram's updates nest a dozen levels; anything far deeper is not an update
+
+
+def parse_update(raw: bytes | str) -> dict[str, Any] | None:
+    """A raw update from Telegram (webhook body, getUpdates item) if it looks like one: a JSON object,
+    not absurdly nested, with ``update_id`` a positive 64-bit integer. None otherwise."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if _too_deep(text):
+        return None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return data if valid_update(data) else None
+
+
+def valid_update(data: Any) -> bool:
+    update_id = data.get("update_id") if isinstance(data, dict) else None
+    return type(update_id) is int and 0 < update_id < 2**63  # a bool is an int in Python: not here
+
+
+def _too_deep(text: str) -> bool:
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False

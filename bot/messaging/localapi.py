@@ -9,7 +9,9 @@ server in ``bot.messaging.standin`` serves the same fake to a whole ``qiaobot ru
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +51,7 @@ class FakeBotApi:
     _messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     members: dict[int, set[int]] = field(default_factory=dict)  # group chat id → member user ids
     migrated: dict[int, int] = field(default_factory=dict)  # old group id → its supergroup's id
+    refusals: list[Call] = field(default_factory=list)  # calls Telegram would refuse (400), with the reason
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -75,6 +78,10 @@ class FakeBotApi:
                 if fault.parameters:
                     body["parameters"] = fault.parameters
                 return fault.status, body
+            refusal = refuse(endpoint, params)
+            if refusal is not None:
+                self.refusals.append(Call(endpoint, params, refusal))
+                return 400, {"ok": False, "error_code": 400, "description": refusal}
             call = Call(endpoint, params, self._result(endpoint, params))
             self.calls.append(call)
         if self.on_call is not None:
@@ -216,6 +223,75 @@ def _chat(chat_id: int) -> dict[str, Any]:
     if chat_id > 0:
         return {"id": chat_id, "type": "private", "first_name": "User"}
     return {"id": chat_id, "type": "supergroup", "title": "Group"}
+
+
+# -- what Telegram refuses ----------------------------------------------------------------------
+
+TEXT_LIMIT, CAPTION_LIMIT, CALLBACK_LIMIT = 4096, 1024, 64
+_ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler",
+                 "span", "blockquote", "tg-emoji"}  # fmt: skip
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)>")
+_ENTITY = re.compile(r"&(lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
+
+
+def html_error(text: str) -> str | None:
+    """Why Telegram would refuse ``text`` in HTML parse mode (None if it would accept it)."""
+    stack: list[str] = []
+    visible: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "<":
+            match = _TAG.match(text, i)
+            if match is None or match.group(2).lower() not in _ALLOWED_TAGS:
+                return f"Bad Request: can't parse entities: unsupported start tag at byte offset {i}"
+            closing, name = match.group(1), match.group(2).lower()
+            if closing:
+                if not stack or stack.pop() != name:
+                    return f"Bad Request: can't parse entities: unexpected end tag at byte offset {i}"
+            else:
+                stack.append(name)
+            i = match.end()
+        elif ch == "&":
+            match = _ENTITY.match(text, i)
+            if match is None:
+                return f"Bad Request: can't parse entities: character '&' is reserved at byte offset {i}"
+            visible.append("x")
+            i = match.end()
+        else:
+            visible.append(ch)
+            i += 1
+    if stack:
+        return "Bad Request: can't parse entities: can't find end tag corresponding to start tag " + stack[-1]
+    return None if visible else "Bad Request: message text is empty"
+
+
+def refuse(endpoint: str, params: dict[str, Any]) -> str | None:
+    """The 400 Telegram would answer to this call, or None: HTML, lengths, button data."""
+    html_mode = str(params.get("parse_mode", "")).upper() == "HTML"
+    for name, limit in (("text", TEXT_LIMIT), ("caption", CAPTION_LIMIT)):
+        if name not in params or (name == "caption" and not params[name]):
+            continue
+        value = str(params[name])
+        if html_mode:
+            error = html_error(value)
+            if error is not None:
+                return error
+            value = html.unescape(_TAG.sub("", value))
+        if not value.strip() and name == "text":
+            return "Bad Request: message text is empty"
+        if len(value.encode("utf-16-le")) // 2 > limit:
+            return "Bad Request: message is too long" if name == "text" else "Bad Request: message caption is too long"
+    markup = _json(params.get("reply_markup"))
+    if isinstance(markup, dict):
+        for row in markup.get("inline_keyboard") or []:
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(str(data).encode()) <= CALLBACK_LIMIT:
+                    return "Bad Request: BUTTON_DATA_INVALID"
+                if not str(button.get("text", "")).strip():
+                    return "Bad Request: text buttons are unallowed in the inline keyboard"
+    return None
 
 
 # -- update builders ---------------------------------------------------------------------------

@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.db.models import Binding, JoinRequest, OutboxMessage, StaffPost, utcnow
 from bot.messaging.markup import Markup
+from bot.messaging.render import TELEGRAM_LIMIT, split_message, utf16_len
 
 GROUP_PER_MINUTE = 20
+CAPTION_LIMIT = 1024
 LEASE = timedelta(seconds=60)
 _sent = OutboxMessage.__table__.alias("sent")  # type: ignore[attr-defined]
 
@@ -73,16 +75,52 @@ class Outgoing:
     prefix: str
     messages: list[tuple[str, Message]] = field(default_factory=list)
 
-    def add(self, message: Message) -> None:
-        self.messages.append((f"{self.prefix}:{len(self.messages)}", message))
+    def add(self, message: Message, *, key: str | None = None) -> None:
+        """Queue a message under the update's own key, or under ``key`` (once across updates)."""
+        self.messages.append((key or f"{self.prefix}:{len(self.messages)}", message))
+
+
+def fit(message: Message) -> list[Message]:
+    """The message as Telegram will take it: a text over 4,096 characters is split into several
+    messages (the buttons on the last part, the reply reference on the first); an edit or a caption
+    that cannot be split is shortened with a visible marker."""
+    params = message.params
+    if message.method == "sendMessage" and utf16_len(str(params.get("text", ""))) > TELEGRAM_LIMIT:
+        parts = split_message(str(params["text"]))
+        out = []
+        for i, part in enumerate(parts):
+            piece = {k: v for k, v in params.items() if k not in ("reply_markup", "reply_parameters")}
+            piece["text"] = part
+            if i == 0 and "reply_parameters" in params:
+                piece["reply_parameters"] = params["reply_parameters"]
+            if i == len(parts) - 1 and "reply_markup" in params:
+                piece["reply_markup"] = params["reply_markup"]
+            out.append(Message(message.chat_id, piece, message.method, message.ticket_id))
+        return out
+    if message.method == "editMessageText" and utf16_len(str(params.get("text", ""))) > TELEGRAM_LIMIT:
+        first = split_message(str(params["text"]), TELEGRAM_LIMIT - 16)[0]
+        return [Message(message.chat_id, {**params, "text": first + "\n…"}, message.method, message.ticket_id)]
+    caption = str(params.get("caption") or "")
+    if caption and utf16_len(caption) > CAPTION_LIMIT:
+        short = split_message(caption, CAPTION_LIMIT - 16)[0] + "\n…"
+        return [Message(message.chat_id, {**params, "caption": short}, message.method, message.ticket_id)]
+    return [message]
 
 
 def enqueue(s: Session, message: Message, *, key: str, now: datetime | None = None) -> bool:
     """Queue a message in the session's transaction, once: a second call with the same key is a no-op.
 
     Returns whether it was queued now. Uses INSERT … ON CONFLICT DO NOTHING, so a duplicate never
-    aborts the caller's transaction.
+    aborts the caller's transaction. A text too long for one Telegram message becomes several.
     """
+    parts = fit(message)
+    queued = False
+    for i, part in enumerate(parts):
+        queued = _insert(s, part, key=key if i == 0 else f"{key}#{i + 1}", now=now) or queued
+    return queued
+
+
+def _insert(s: Session, message: Message, *, key: str, now: datetime | None) -> bool:
     values = {
         "dedupe_key": key[:128], "chat_id": message.chat_id, "method": message.method,
         "payload": json.dumps(message.params, ensure_ascii=False), "ticket_id": message.ticket_id,
@@ -95,15 +133,25 @@ def enqueue(s: Session, message: Message, *, key: str, now: datetime | None = No
     return s.execute(stmt).first() is not None
 
 
-def due(s: Session, *, now: datetime, limit: int = 200, worker: str = "") -> Sequence[OutboxMessage]:
+def due(
+    s: Session,
+    *,
+    now: datetime,
+    limit: int = 200,
+    worker: str = "",
+    interval: float = 1.0,
+    burst: int = 4,
+    group_per_minute: int = GROUP_PER_MINUTE,
+) -> Sequence[OutboxMessage]:
     """The oldest pending message of each chat, if it is due: one per chat and round.
 
     Taking only each chat's head keeps a chat's messages in order (a later one never overtakes one
     waiting for its retry) and lets one busy group never hold up the other chats.
 
     On PostgreSQL, where several processes deliver, the heads are claimed with ``FOR UPDATE SKIP
-    LOCKED`` and leased to ``worker``, and a chat is skipped while it is within Telegram's limits
-    of what was just sent to it by any process (1 message a second; 20 a minute for groups).
+    LOCKED`` and leased to ``worker``, and a chat is skipped while it is at Telegram's limits for
+    what any process just sent it: a private chat ``burst`` messages within ``burst`` × ``interval``
+    seconds, a group one per ``interval`` and ``group_per_minute`` a minute (``interval`` 0: no pacing).
     """
     shared = s.get_bind().dialect.name != "sqlite"
     heads = (
@@ -111,17 +159,20 @@ def due(s: Session, *, now: datetime, limit: int = 200, worker: str = "") -> Seq
     )
     stmt = select(OutboxMessage).where(col(OutboxMessage.id).in_(heads), col(OutboxMessage.next_attempt_at) <= now)
     if shared:
-        stmt = stmt.where(
-            or_(col(OutboxMessage.locked_until).is_(None), col(OutboxMessage.locked_until) < now),
-            ~exists().where(_sent.c.chat_id == OutboxMessage.chat_id, _sent.c.sent_at > now - timedelta(seconds=1)),
-            or_(
-                col(OutboxMessage.chat_id) > 0,
-                select(func.count())
-                .where(_sent.c.chat_id == OutboxMessage.chat_id, _sent.c.sent_at > now - timedelta(minutes=1))
-                .scalar_subquery()
-                < GROUP_PER_MINUTE,
-            ),
-        ).with_for_update(skip_locked=True)
+        stmt = stmt.where(or_(col(OutboxMessage.locked_until).is_(None), col(OutboxMessage.locked_until) < now))
+        if interval > 0:
+
+            def sent_since(seconds: float) -> Any:
+                return (
+                    select(func.count())
+                    .where(_sent.c.chat_id == OutboxMessage.chat_id, _sent.c.sent_at > now - timedelta(seconds=seconds))
+                    .scalar_subquery()
+                )
+
+            private = and_(col(OutboxMessage.chat_id) > 0, sent_since(interval * burst) < burst)
+            group = and_(col(OutboxMessage.chat_id) <= 0, sent_since(interval) < 1, sent_since(60) < group_per_minute)
+            stmt = stmt.where(or_(private, group))
+        stmt = stmt.with_for_update(skip_locked=True)
     rows = s.exec(stmt.order_by(col(OutboxMessage.id)).limit(limit)).all()
     if shared:
         for row in rows:

@@ -39,6 +39,7 @@ from bot.messaging.outbox import Message, Outgoing
 from bot.runtime import Env, Runtime
 from bot.text.i18n import t
 from bot.text.language import UiLang, resolve
+from bot.text.sanitize import clean_tree
 from bot.users import repo as users
 
 if TYPE_CHECKING:
@@ -141,8 +142,12 @@ def current() -> Turn:
     return CURRENT.get()
 
 
-async def process(app: Application, runtime: Runtime, row: IntakeUpdate) -> None:  # type: ignore[type-arg]
-    """Run one claimed update through the handlers in its own unit of work."""
+async def process(app: Application, runtime: Runtime, row: IntakeUpdate, flooding: bool = False) -> None:  # type: ignore[type-arg]
+    """Run one claimed update through the handlers in its own unit of work.
+
+    A chat that floods the bot gets one polite notice (per ten minutes) that its messages will be
+    handled in order; they are — after everyone else's.
+    """
     if row.attempts > intake.MAX_ATTEMPTS:  # it took the process down each time: set it aside
         log.error("update %s was tried %d times without finishing; set aside (qiaobot intake failed)",
                   row.update_id, row.attempts - 1)  # fmt: skip
@@ -155,12 +160,18 @@ async def process(app: Application, runtime: Runtime, row: IntakeUpdate) -> None
     token = CURRENT.set(turn)
     try:
         try:
-            update = Update.de_json(json.loads(row.payload), app.bot)
+            update = Update.de_json(clean_tree(json.loads(row.payload)), app.bot)
+            message = update.effective_message
+            if message is not None and getattr(message, "chat", None) is None:
+                raise ValueError("a message without a chat")
         except Exception as exc:  # noqa: BLE001 - an update PTB cannot read: set it aside, carry on
-            log.error("update %s cannot be read (%s); stored aside as failed", row.update_id, type(exc).__name__)
+            log.warning("update %s cannot be read (%s); set aside (qiaobot intake failed)", row.update_id,
+                        type(exc).__name__)  # fmt: skip
             await asyncio.to_thread(_give_up, runtime, row, f"unreadable update: {type(exc).__name__}", None)
             return
         await app.process_update(update)
+        if flooding and row.chat_id > 0 and turn.error is None:
+            await _flood_notice(turn, update, row.chat_id)
         if turn.error is None:
             await asyncio.to_thread(turn.commit)
             faults.point("update.after_commit")
@@ -195,6 +206,12 @@ async def _failed(runtime: Runtime, row: IntakeUpdate, update: Update, error: Ba
     hints = (user.language_code if user else None, message.text if message else None)
     await asyncio.to_thread(_give_up, runtime, row, reason, apology_to, hints)
     runtime.wake_delivery()
+
+
+async def _flood_notice(turn: Turn, update: Update, chat_id: int) -> None:
+    lang = await turn.lang(update)
+    window = int(turn.env.now.timestamp() // 600)
+    turn.outgoing.add(Message.text(chat_id, t("flood_notice", lang)), key=f"flood:{chat_id}:{window}")
 
 
 def _hints(payload: str) -> tuple[str | None, str | None]:
@@ -247,6 +264,8 @@ class Processor:
         self.stopping = asyncio.Event()
         self._wake = asyncio.Event()
         self._working: dict[int, int] = {}  # update_id → chat_id
+        settings = runtime.settings
+        self.flood = intake.Flood(settings.flood_messages, settings.flood_seconds)
 
     def wake(self) -> None:
         """Something was stored: look for work now rather than at the next tick."""
@@ -284,14 +303,15 @@ class Processor:
                 free = self.concurrency - len(tasks)
                 if free > 0 and not self.stopping.is_set():
                     busy = set(self._working.values())
-                    rows = await asyncio.to_thread(
-                        intake.claim, self.runtime.engine, worker=self.worker, limit=free, busy=busy
+                    claimed = await asyncio.to_thread(
+                        intake.claim, self.runtime.engine, worker=self.worker, limit=free, busy=busy, flood=self.flood
                     )
-                    if rows:
+                    if claimed:
                         faults.point("intake.claimed")
-                    for row in rows:
+                    for item in claimed:
+                        row = item.update
                         self._working[row.update_id] = row.chat_id
-                        tasks[asyncio.create_task(process(self.app, self.runtime, row))] = row
+                        tasks[asyncio.create_task(process(self.app, self.runtime, row, item.flooding))] = row
                 if not tasks:
                     return done
                 finished, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from typing import Any
@@ -20,6 +21,8 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
 from bot.messaging import intake
+from bot.messaging.context import POLL_BOT_KEY
+from bot.messaging.delivery import RawBot
 from bot.messaging.pipeline import Processor
 from bot.runtime import Runtime
 
@@ -31,6 +34,7 @@ class DurablePoller:
     def __init__(self, app: Application, runtime: Runtime, processor: Processor, *,  # type: ignore[type-arg]
                  allowed_updates: list[str], poll_timeout: int = POLL_TIMEOUT) -> None:  # fmt: skip
         self.app = app
+        self.raw: RawBot = app.bot_data[POLL_BOT_KEY]
         self.runtime = runtime
         self.processor = processor
         self.allowed_updates = allowed_updates
@@ -74,17 +78,23 @@ class DurablePoller:
         # The offset is only what this process has stored: at start none, so Telegram hands back
         # everything not yet confirmed (stored ones are ignored as duplicates). Never derived from
         # the table: Telegram may restart its update ids lower after a quiet week.
-        updates = await self.app.bot.get_updates(
-            offset=self._offset, timeout=timeout, allowed_updates=self.allowed_updates, read_timeout=timeout + 10
-        )
+        # Raw JSON, not python-telegram-bot's objects: an update it cannot read is still stored (and
+        # set aside when processed) instead of stopping the loop before anything is stored.
+        params = {"offset": self._offset, "timeout": timeout, "allowed_updates": self.allowed_updates}
+        result = await self.raw.call("getUpdates", params, read_timeout=timeout + 10)
+        items = result if isinstance(result, list) else []
         engine = self.runtime.engine
-        new = 0
-        for update in updates:
-            if await asyncio.to_thread(intake.store, engine, update_id=update.update_id, payload=update.to_json()):
+        new, ids = 0, []
+        for item in items:
+            if not intake.valid_update(item):
+                log.warning("getUpdates returned something that is not an update; skipped")
+                continue
+            ids.append(item["update_id"])
+            if await asyncio.to_thread(intake.store, engine, update_id=item["update_id"], payload=json.dumps(item)):
                 new += 1
         self.runtime.metrics.last_api_success = time.time()
-        if updates:
-            self._offset = max(u.update_id for u in updates) + 1  # all stored: confirm them next time
+        if ids:
+            self._offset = max(ids) + 1  # all stored: confirm them next time
             self.processor.wake()
         return new
 

@@ -1,8 +1,7 @@
-"""Rate limiting that also rides out short Bot API outages.
-
-``AIORateLimiter`` keeps us under Telegram's flood limits and, with ``max_retries``, waits out a
-429's ``retry_after``. On top of that, a 5xx or a network error is retried with exponential
-backoff a few times before the handler sees it, so a brief 502 does not cost a user an answer.
+"""The few Bot API calls handlers make directly (everything they say goes through the outbox):
+membership checks, the command menu — paced, with a 429's ``retry_after`` waited out and a 5xx or
+a network error retried a few times. Courtesy calls (answering a button press, "typing…") are
+made once and never wait: whatever Telegram answers to them, the action goes on.
 Requests Telegram refused (400 Bad Request, 403 Forbidden) are never retried.
 """
 
@@ -21,6 +20,7 @@ from bot.messaging.metrics import Metrics
 
 log = logging.getLogger(__name__)
 JSONDict = dict[str, Any]
+COURTESY = frozenset({"answerCallbackQuery", "sendChatAction"})
 
 
 class RetryingRateLimiter(AIORateLimiter):
@@ -39,6 +39,8 @@ class RetryingRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
+        if endpoint in COURTESY:  # a courtesy never waits or retries: the action goes on without it
+            return await callback(*args, **kwargs)
         attempt = 0
         while True:
             try:

@@ -82,20 +82,23 @@ class WebApp:
             await _respond(send, 403, b"wrong secret token\n")
             return
         body = await _read_body(receive)
-        try:
-            update = json.loads(body) if body is not None else None
-        except ValueError:
-            update = None
-        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        if body is None:
+            metrics.webhook_rejected["too_large"] += 1
+            await _respond(send, 413, b"body too large\n")
+            return
+        update = await asyncio.to_thread(intake.parse_update, body)
+        if update is None:
             metrics.webhook_rejected["malformed"] += 1
             await _respond(send, 400, b"not a Telegram update\n")
             return
         try:
+            # Idempotent on update_id: the same update posted again is stored (and answered) once.
             await asyncio.to_thread(
                 intake.store, self.services.engine, update_id=update["update_id"], payload=json.dumps(update)
             )
-        except SQLAlchemyError:
-            log.exception("webhook: could not store update %s; asking Telegram to retry", update["update_id"])
+        except SQLAlchemyError as exc:
+            log.warning("webhook: could not store update %s (%s); asking Telegram to retry", update["update_id"],
+                        type(exc).__name__)  # fmt: skip
             await _respond(send, 503, b"storage unavailable, retry later\n")
             return
         self.on_update()

@@ -8,6 +8,7 @@ saves the draft around it; ``handlers`` turn Telegram updates into inputs and re
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -165,7 +166,7 @@ def summary(draft: Draft, snapshot: Snapshot, *, edit: int | None = None) -> Rep
         place=place_name(snapshot, draft.place or "", lang),
         queue=queue_name(snapshot.federation, draft.queue_id or "", lang),
         category=localize(category.label.get(cl), lang) if category else "",
-        description=draft.description or "", attachments=len(draft.attachments),
+        description=preview(draft.description or "", lang), attachments=len(draft.attachments),
         contact=draft.contact or t("none", lang), identity=t("yes" if draft.share_identity else "no", lang),
     )  # fmt: skip
     markup = inline([
@@ -173,6 +174,13 @@ def summary(draft: Draft, snapshot: Snapshot, *, edit: int | None = None) -> Rep
         [button(t("toggle_identity", lang), ReportStep("id")), button(t("cancel_button", lang), ReportStep("x"))],
     ])  # fmt: skip
     return Reply(text, markup, edit=edit)
+
+
+def preview(text: str, lang: UiLang, limit: int = 1500) -> str:
+    """A long description shown in part, saying it is kept whole (the summary must fit one message)."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + " " + html.unescape(t("text_truncated", lang, length=len(text)))
 
 
 def confirm(draft: Draft, snapshot: Snapshot) -> list[Reply]:

@@ -3,6 +3,7 @@ transaction of the action that causes it, under a key that makes it unique."""
 
 from __future__ import annotations
 
+import html
 import json
 
 from sqlmodel import Session
@@ -40,8 +41,9 @@ def attachments(ticket: Ticket) -> list[dict[str, str]]:
 def card_text(ticket: Ticket, federation: Federation, lang: UiLang = STAFF_LANG) -> str:
     category = CATEGORY_BY_ID.get(ticket.category)
     description = ticket.description
-    if len(description) > CARD_PREVIEW:
-        description = description[:CARD_PREVIEW] + "…"
+    if len(description) > CARD_PREVIEW:  # the whole text is in /ticket N (split) and in the console
+        marker = html.unescape(t("card_truncated", lang, length=len(description), id=ticket.id))
+        description = description[:CARD_PREVIEW] + " " + marker
     who = ticket.user_name if ticket.share_identity and ticket.user_name else None
     return t(
         "card", lang,

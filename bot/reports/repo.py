@@ -37,11 +37,6 @@ def for_user(s: Session, *, user_id: int) -> Sequence[Ticket]:
     return s.exec(select(Ticket).where(Ticket.user_id == user_id).order_by(col(Ticket.id).desc())).all()
 
 
-def open_in_queue(s: Session, *, queue_id: str) -> Sequence[Ticket]:
-    stmt = select(Ticket).where(Ticket.queue_id == queue_id, col(Ticket.status).in_([str(x) for x in OPEN]))
-    return s.exec(stmt.order_by(col(Ticket.id))).all()
-
-
 def listing(s: Session, *, queue_id: str | None = None, status: str | None = None,
             open_only: bool = False) -> Sequence[Ticket]:  # fmt: skip
     stmt = select(Ticket).order_by(col(Ticket.id))

@@ -299,15 +299,25 @@ class QueueListing:
 
 
 def group_queue(s: Session, env: Env, actor: Actor) -> QueueListing:
-    """/queue in a staff group: the open tickets of exactly this group's own queue."""
+    """/queue in a staff group: exactly the open tickets this group works — those of its own queue,
+    and of queues below it that have no group of their own — never another group's."""
     assert actor.chat_id is not None
+    federation = env.content.federation
     queue_id = groups.queue_of_chat(s, chat_id=actor.chat_id)
-    if queue_id is None or queue_id not in env.content.federation.by_id:
+    if queue_id is None or queue_id not in federation.by_id:
         return QueueListing(None, False)
     member = actor.id is not None and env.membership.is_member(actor.chat_id, actor.id)
     if not (actor.is_admin or member):
         return QueueListing(queue_id, False)
-    return QueueListing(queue_id, True, tickets.open_in_queue(s, queue_id=queue_id))
+    responsible: dict[str, int | None] = {}
+    mine = []
+    for ticket in tickets.listing(s, open_only=True):
+        if ticket.queue_id not in responsible:
+            target = groups.responsible_chat(s, federation, ticket.queue_id)
+            responsible[ticket.queue_id] = target[0] if target else None
+        if responsible[ticket.queue_id] == actor.chat_id:
+            mine.append(ticket)
+    return QueueListing(queue_id, True, mine)
 
 
 # -- the reporter after filing --------------------------------------------------------------

@@ -52,9 +52,11 @@ async def queue(update: Update, context: BotContext) -> None:
         turn.reply(chat, t("queue_empty", STAFF, queue=name))
         return
     lines = [t("queue_list", STAFF, queue=name)]
+    federation = turn.env.content.federation
     for row in listing.tickets:
         status = STAFF_STATUS_LABELS[Status(row.status)].zh
-        lines.append(f"#{row.id} · {html.escape(status)} · {html.escape(row.place)} · "
+        where = "" if row.queue_id == listing.queue_id else f" · {notify.queue_name(federation, row.queue_id, STAFF)}"
+        lines.append(f"#{row.id} · {html.escape(status)}{html.escape(where)} · {html.escape(row.place)} · "
                      f"{html.escape(row.description[:60])}")  # fmt: skip
     for part in split_message("\n".join(lines)):
         turn.reply(chat, part)

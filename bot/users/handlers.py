@@ -76,3 +76,9 @@ async def non_text(update: Update, context: BotContext) -> None:
     if update.effective_message:
         turn = context.turn
         turn.reply(update.effective_message.chat_id, t("non_text", await turn.lang(update)))
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A button no feature knows (forged, or from an old version): stop the spinner, do nothing."""
+    if update.callback_query is not None:
+        await answer(update.callback_query)

@@ -341,8 +341,9 @@ async def test_an_update_python_telegram_bot_cannot_read_is_set_aside_and_the_bo
 def test_intake_stores_claims_and_finishes_a_64_bit_update_once(engine: Engine) -> None:
     assert intake.store(engine, update_id=BIG, payload='{"update_id": 1}') is True
     assert intake.store(engine, update_id=BIG, payload='{"update_id": 1}') is False
-    [row] = intake.claim(engine, worker="w1")
-    assert (row.update_id, row.attempts, row.locked_by) == (BIG, 1, "w1")
+    [claimed] = intake.claim(engine, worker="w1")
+    row = claimed.update
+    assert (row.update_id, row.attempts, row.locked_by, claimed.flooding) == (BIG, 1, "w1", False)
     assert intake.claim(engine, worker="w2") == []  # leased to w1
     q(intake.finish, engine, update_id=BIG)
     assert q(intake.backlog, engine) == 0
@@ -353,9 +354,28 @@ def test_a_chat_is_worked_in_order_and_busy_chats_are_skipped(engine: Engine) ->
         payload = json.dumps({"update_id": update_id, "message": {"chat": {"id": chat}}})
         intake.store(engine, update_id=update_id, payload=payload)
     rows = intake.claim(engine, worker="w", limit=5)
-    assert sorted(r.update_id for r in rows) == [1, 3]  # the head of each chat, not update 2
+    assert sorted(r.update.update_id for r in rows) == [1, 3]  # the head of each chat, not update 2
     q(intake.finish, engine, update_id=1)
-    assert [r.update_id for r in intake.claim(engine, worker="w", limit=5, busy={20})] == [2]
+    assert [r.update.update_id for r in intake.claim(engine, worker="w", limit=5, busy={20})] == [2]
+
+
+def test_a_flooding_chat_waits_behind_everyone_else_in_order_and_loses_nothing(engine: Engine) -> None:
+    for update_id in range(1, 31):  # 30 updates in a few seconds from one chat
+        intake.store(
+            engine, update_id=update_id, payload=json.dumps({"update_id": update_id, "message": {"chat": {"id": 10}}})
+        )
+    intake.store(engine, update_id=31, payload=json.dumps({"update_id": 31, "message": {"chat": {"id": 20}}}))
+    flood = intake.Flood(messages=20, seconds=10)
+    [first] = intake.claim(engine, worker="w", flood=flood)
+    assert (first.update.update_id, first.flooding) == (31, False)  # the newcomer first, though it came last
+    q(intake.finish, engine, update_id=31)
+    taken = []
+    while claimed := intake.claim(engine, worker="w", flood=flood):
+        [item] = claimed
+        assert item.flooding
+        taken.append(item.update.update_id)
+        q(intake.finish, engine, update_id=item.update.update_id)
+    assert taken == list(range(1, 31))  # then every one of the flood, in order
 
 
 def test_supergroup_ids_bind_and_migrate_on_both_databases(engine: Engine) -> None:

@@ -62,7 +62,7 @@ async def test_a_genuine_update_is_stored_before_the_200(web: WebApp) -> None:
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     status, _ = await call(web, "POST", "/tg", json.dumps(UPDATE).encode(), headers)
     assert status == 200
-    [row] = intake.claim(web.services.engine, worker="test")
+    [row] = [c.update for c in intake.claim(web.services.engine, worker="test")]
     assert (row.update_id, row.chat_id) == (77, 2**40)
     assert web.woken == [True]  # type: ignore[attr-defined]
     # Telegram retrying the same update: stored once.
@@ -74,7 +74,7 @@ async def test_malformed_bodies_and_wrong_methods(web: WebApp) -> None:
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     assert (await call(web, "POST", "/tg", b"not json", headers))[0] == 400
     assert (await call(web, "POST", "/tg", b'{"no": "update_id"}', headers))[0] == 400
-    assert (await call(web, "POST", "/tg", b"x" * 1_000_001, headers))[0] == 400
+    assert (await call(web, "POST", "/tg", b"x" * 1_000_001, headers))[0] == 413
     assert (await call(web, "GET", "/tg"))[0] == 405
     assert (await call(web, "GET", "/elsewhere"))[0] == 404
 
@@ -140,3 +140,29 @@ def test_example_values_and_empty_listen_are_handled() -> None:
     with pytest.raises(ConfigError, match="WEBHOOK_URL"):
         load_settings(_env_file=None, webhook_url="https://", webhook_secret="abc").require_webhook()
     assert load_settings(_env_file=None, webhook_listen="").webhook_listen == "127.0.0.1:8080"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"update_id": true, "message": {}}',  # a bool is not an id
+        b'{"update_id": 1180591620717411303424}',  # 2**70: beyond 64 bits
+        b'{"update_id": -5}',
+        b'{"update_id": "12"}',
+        b'{"update_id": 1.5}',
+        b"[1, 2, 3]",
+        b'{"update_id": 1, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",  # absurdly deep
+        b'{"update_id": 1, "x": "' + b"\\" * 10 + b'"',  # cut short
+    ],
+)
+async def test_malformed_updates_get_a_4xx_never_a_5xx(web: WebApp, body: bytes) -> None:
+    status, _ = await call(web, "POST", "/tg", body, {"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert 400 <= status < 500
+    assert q(intake.backlog, web.services.engine) == 0
+
+
+async def test_the_same_update_posted_three_times_is_stored_once(web: WebApp) -> None:
+    body = json.dumps(UPDATE).encode()
+    for _ in range(3):
+        assert (await call(web, "POST", "/tg", body, {"X-Telegram-Bot-Api-Secret-Token": SECRET}))[0] == 200
+    assert q(intake.backlog, web.services.engine) == 1
