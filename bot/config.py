@@ -185,7 +185,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
-TOKEN_PATTERN = re.compile(r"\b\d{3,}:[A-Za-z0-9_-]{20,}")
+TOKEN_PATTERN = re.compile(r"(?<![0-9])[0-9]{3,}:[A-Za-z0-9_-]{20,}")  # also inside ".../bot123:AA..."
 
 
 class RedactTokens(logging.Filter):
