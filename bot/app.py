@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -130,7 +131,12 @@ def schedule_jobs(app: App, runtime: Runtime, deliverer: Deliverer) -> None:
         await deliverer.deliver_due()
 
     async def escalate(_: BotContext) -> None:
-        if await asyncio.to_thread(sla.escalate_overdue, runtime):
+        try:
+            moved = await asyncio.to_thread(sla.escalate_overdue, runtime)
+        except SQLAlchemyError as exc:  # the database is away: the deadlines wait in it
+            runtime.metrics.failed("database", exc)
+            return
+        if moved:
             await deliverer.deliver_due()
 
     jq.run_repeating(deliver, interval=DELIVERY_INTERVAL, first=DELIVERY_INTERVAL, name="outbox")
@@ -177,6 +183,7 @@ def register(app: App) -> None:
         CallbackQueryHandler(directory.on_join, pattern=cb.JoinStart.pattern()),
         CallbackQueryHandler(directory.on_consent, pattern=cb.JoinConsent.pattern()),
         CallbackQueryHandler(directory.on_decision, pattern=cb.JoinDecision.pattern()),
+        CommandHandler("joins", directory.pending_joins, filters=private),
         CommandHandler("report", reports.report, filters=private),
         CommandHandler("skip", reports.skip, filters=private),
         CommandHandler("mytickets", reports.my_tickets, filters=private),

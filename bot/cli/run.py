@@ -23,7 +23,8 @@ def add_commands(sub: Any) -> None:
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Run on Telegram until SIGTERM/SIGINT."""
     from bot.app import ALLOWED_UPDATES, build_application
-    from bot.messaging.runner import StartupError, run_polling, run_webhook
+    from bot.messaging.http import StartupError
+    from bot.messaging.runner import run_polling, run_webhook
 
     token = settings.require_token()
     if args.webhook:

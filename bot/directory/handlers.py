@@ -150,6 +150,21 @@ async def on_consent(update: Update, context: BotContext) -> None:
         turn.reply(chat, reply.text, reply.markup)
 
 
+async def pending_joins(update: Update, context: BotContext) -> None:
+    """/joins (admins): the pending join requests, to approve or decline from a private chat."""
+    message, turn = update.effective_message, context.turn
+    if message is None or update.effective_user is None:
+        return
+    cards = await turn.run(service.pending_for_admin, turn.actor(update))
+    if cards is None:
+        turn.reply(message.chat_id, t("admins_only", await turn.lang(update)))
+        return
+    if not cards:
+        turn.reply(message.chat_id, t("joins_none", STAFF))
+    for card in cards:
+        turn.reply(message.chat_id, card.text, card.markup)
+
+
 async def on_decision(update: Update, context: BotContext) -> None:
     """jr:ok:N / jr:no:N — members of the group the request was sent to, or admins."""
     query, turn = update.callback_query, context.turn

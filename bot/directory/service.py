@@ -147,19 +147,13 @@ def officers_chat(s: Session, env: Env, association_id: str) -> int | None:
 
 def send_to_officers(s: Session, env: Env, request: JoinRequest, *, reason: str = "officers") -> bool:
     """Queue the request's card for its officers; with no group bound yet it waits for /bind."""
-    association = env.content.directory.by_id.get(request.association_id)
     chat = officers_chat(s, env, request.association_id)
-    if association is None or chat is None or request.id is None:
+    card = officer_card(env, request)
+    if card is None or chat is None or request.id is None:
         return False
     request.sent_to = chat
     s.add(request)
-    text = t("officer_card", STAFF, id=request.id, association=render.name(association, STAFF), name=request.name,
-             contact=request.contact, about=request.about)  # fmt: skip
-    markup = inline([[
-        button(t("approve_button", STAFF), JoinDecision("ok", request.id)),
-        button(t("decline_button", STAFF), JoinDecision("no", request.id)),
-    ]])  # fmt: skip
-    outbox.enqueue(s, Message.text(chat, text, markup), key=f"join:{request.id}:{reason}")
+    outbox.enqueue(s, Message.text(chat, card.text, card.markup), key=f"join:{request.id}:{reason}")
     return True
 
 
@@ -171,6 +165,27 @@ def post_pending(s: Session, env: Env, chat_id: int, reason: str) -> int:
                                                                                          reason=reason):  # fmt: skip
             posted += 1
     return posted
+
+
+def officer_card(env: Env, request: JoinRequest) -> Reply | None:
+    """A join request as its officers see it, with approve / decline buttons."""
+    association = env.content.directory.by_id.get(request.association_id)
+    if association is None or request.id is None:
+        return None
+    text = t("officer_card", STAFF, id=request.id, association=render.name(association, STAFF), name=request.name,
+             contact=request.contact, about=request.about)  # fmt: skip
+    markup = inline([[
+        button(t("approve_button", STAFF), JoinDecision("ok", request.id)),
+        button(t("decline_button", STAFF), JoinDecision("no", request.id)),
+    ]])  # fmt: skip
+    return Reply(text, markup)
+
+
+def pending_for_admin(s: Session, env: Env, actor: Actor) -> list[Reply] | None:
+    """/joins: every pending join request, for an admin to decide from anywhere (None: not an admin)."""
+    if not actor.is_admin:
+        return None
+    return [card for request in joins.pending_for(s) if (card := officer_card(env, request)) is not None]
 
 
 @dataclass

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
@@ -131,7 +132,16 @@ class Deliverer:
         pacer sits out the remaining rounds of this call.
         """
         async with self._running:
-            return await self._deliver(now, max_rounds)
+            try:
+                sent = await self._deliver(now, max_rounds)
+            except SQLAlchemyError as exc:  # the database is away: nothing is lost, the next run retries
+                if self.metrics is None:
+                    raise
+                self.metrics.failed("database", exc)
+                return 0
+            if self.metrics is not None:
+                self.metrics.ok("database")
+            return sent
 
     async def _deliver(self, fixed_now: datetime | None, max_rounds: int) -> int:
         sent = 0
@@ -208,14 +218,15 @@ class Deliverer:
             await asyncio.to_thread(self._write, outbox.fail, row_id=row.id, error=f"400 {exc.message}")
             log.warning("outbox message %s refused: %s", row.id, exc.message)
             return False
-        except TelegramError as exc:  # network errors, 5xx, timeouts
+        except TelegramError as exc:  # network errors, 5xx, timeouts: the Bot API is away
             self._count("network_error")
             if self.metrics is not None:
                 self.metrics.last_api_failure = time.time()
+                self.metrics.failed("bot_api", exc)
             delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(row.attempts, 12)))
             await asyncio.to_thread(self._write, outbox.retry_later, row_id=row.id, delay=delay, error=str(exc),
                                     now=now)  # fmt: skip
-            log.warning("outbox message %s: %s; retry in %s", row.id, exc, delay)
+            log.debug("outbox message %s: %s; retry in %s", row.id, exc, delay)
             return False
         except Exception as exc:
             self._count("error")
@@ -238,6 +249,7 @@ class Deliverer:
         self.pacer.record(row.chat_id)
         if self.metrics is not None:
             self.metrics.last_api_success = time.time()
+            self.metrics.ok("bot_api")
             self.metrics.observe_delivery("sent", max(0.0, (now - row.created_at).total_seconds()))
         await asyncio.to_thread(self._write, outbox.mark_sent, row_id=row.id, message_id=message_id, now=now)
         faults.point("outbox.after_mark")

@@ -4,6 +4,8 @@ then claimed, processed and marked done from here."""
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,11 +15,11 @@ from sqlalchemy import Engine, and_, case, exists, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.db.models import IntakeUpdate, utcnow
+from bot.db.models import IntakeUpdate, OutboxMessage, utcnow
 from bot.db.uow import new_session, session_scope
 
 MAX_ATTEMPTS = 3
-LEASE = timedelta(seconds=30)
+LEASE = timedelta(seconds=10)  # renewed every few seconds while the update is worked
 _older = IntakeUpdate.__table__.alias("older")  # type: ignore[attr-defined]
 _recent = IntakeUpdate.__table__.alias("recent")  # type: ignore[attr-defined]
 
@@ -122,18 +124,47 @@ def claim(
         return [Claimed(row, bool(is_flooding)) for row, is_flooding in found]
 
 
-def release_stale(engine: Engine) -> int:
-    """At start, on SQLite (one process by design): leases left by a crashed run are ours; drop them
-    so the chats it was working go on at once instead of when the leases run out."""
-    if engine.dialect.name != "sqlite":
-        return 0
+def release_stale(engine: Engine, *, worker: str = "") -> int:
+    """At start: give back the leases a dead process of this machine left (its chats go on at once,
+    not when the leases run out). On SQLite — one process by design — every lease is stale.
+
+    Workers are named ``host:pid:random``; a lease is stale when its process is gone, or when it is
+    this very pid under another name (a container restarted as pid 1 again).
+    """
+    host, pid = socket.gethostname()[:40], os.getpid()
+    sqlite = engine.dialect.name == "sqlite"
+    released = 0
     with session_scope(engine) as s:
-        rows = s.exec(select(IntakeUpdate).where(IntakeUpdate.status == "pending",
-                                                 col(IntakeUpdate.locked_until).is_not(None))).all()  # fmt: skip
-        for row in rows:
-            row.locked_until = None
-            s.add(row)
-        return len(rows)
+        leased: list[IntakeUpdate | OutboxMessage] = [
+            *s.exec(select(IntakeUpdate).where(col(IntakeUpdate.locked_until).is_not(None))).all(),
+            *s.exec(select(OutboxMessage).where(col(OutboxMessage.locked_until).is_not(None))).all(),
+        ]
+        for row in leased:
+            if row.locked_by == worker:
+                continue
+            if sqlite or _dead(row.locked_by or "", host, pid):
+                row.locked_until = None
+                s.add(row)
+                released += 1
+    return released
+
+
+def _dead(owner: str, host: str, pid: int) -> bool:
+    owner_host, _, rest = owner.partition(":")
+    owner_pid = rest.partition(":")[0]
+    if owner_host != host or not owner_pid.isdigit():
+        return False  # another machine's process: its lease runs out if it is gone
+    return int(owner_pid) == pid or not _alive(int(owner_pid))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def renew(engine: Engine, *, update_ids: Collection[int], worker: str, now: datetime | None = None) -> None:

@@ -52,6 +52,11 @@ class FakeBotApi:
     members: dict[int, set[int]] = field(default_factory=dict)  # group chat id → member user ids
     migrated: dict[int, int] = field(default_factory=dict)  # old group id → its supergroup's id
     refusals: list[Call] = field(default_factory=list)  # calls Telegram would refuse (400), with the reason
+    # Telegram's flood limits, when switched on: ~30 messages a second per bot, ~1 a second per chat
+    # (a short burst allowed), 20 a minute per group; beyond them a 429 with retry_after.
+    telegram_limits: bool = False
+    throttled: int = 0
+    _sends: list[tuple[float, int]] = field(default_factory=list)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -63,7 +68,7 @@ class FakeBotApi:
     def handle(self, endpoint: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Answer one Bot API call: (HTTP status, JSON body)."""
         with self._lock:
-            fault = self._take_fault(endpoint, params)
+            fault = self._take_fault(endpoint, params) or self._over_limits(endpoint, params)
             new_id = self.migrated.get(_int(params.get("chat_id")))
             if new_id is not None:
                 description = "Bad Request: group chat was upgraded to a supergroup chat"
@@ -107,6 +112,20 @@ class FakeBotApi:
             502: "Bad Gateway",
         }.get(status, "Error")
         self.faults.extend(Fault(method, status, text, params, chat_id) for _ in range(times))
+
+    def _over_limits(self, endpoint: str, params: dict[str, Any]) -> Fault | None:
+        if not self.telegram_limits or endpoint not in ("sendMessage", "sendPhoto", "sendDocument", "editMessageText"):
+            return None
+        now, chat = time.monotonic(), _int(params.get("chat_id"))
+        self._sends = [(at, c) for at, c in self._sends if now - at < 60]
+        last_second = [c for at, c in self._sends if now - at < 1]
+        in_chat = [at for at, c in self._sends if c == chat and now - at < 3]
+        group_minute = [at for at, c in self._sends if c == chat] if chat < 0 else []
+        if len(last_second) >= 30 or len(in_chat) >= 3 or len(group_minute) >= 20:
+            self.throttled += 1
+            return Fault(endpoint, 429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        self._sends.append((now, chat))
+        return None
 
     def _take_fault(self, endpoint: str, params: dict[str, Any]) -> Fault | None:
         for i, fault in enumerate(self.faults):

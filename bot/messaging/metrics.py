@@ -6,9 +6,12 @@ outbox backlog) are read from it when scraped.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+log = logging.getLogger("bot.outage")
 
 LATENCY_BUCKETS = (0.1, 0.5, 1.0, 2.0, 5.0, 15.0, 60.0, 300.0, 1800.0)
 
@@ -24,7 +27,27 @@ class Metrics:
     latency_count: int = 0
     last_api_success: float = 0.0  # time.time() of the last Bot API call that worked
     last_api_failure: float = 0.0  # … and of the last one that failed for network/5xx reasons
+    outage_errors: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))  # by dependency
+    down: dict[str, bool] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def failed(self, dependency: str, error: BaseException) -> None:
+        """The database or the Bot API did not answer: counted always, logged once per outage."""
+        with self._lock:
+            self.outage_errors[dependency] += 1
+            first = not self.down.get(dependency)
+            self.down[dependency] = True
+        if first:
+            log.warning("%s unavailable (%s); waiting for it and carrying on", dependency, type(error).__name__)
+
+    def ok(self, dependency: str) -> None:
+        """It answered again: one line saying so."""
+        with self._lock:
+            was_down = self.down.get(dependency, False)
+            self.down[dependency] = False
+            errors = self.outage_errors[dependency]
+        if was_down:
+            log.warning("%s is back (%d failed calls so far, see /metrics)", dependency, errors)
 
     def observe_delivery(self, outcome: str, latency_s: float | None = None) -> None:
         with self._lock:
@@ -50,6 +73,12 @@ class Metrics:
             "# HELP qiaobot_outbox_deliveries_total Outbox delivery attempts, by outcome.",
             "# TYPE qiaobot_outbox_deliveries_total counter",
             *(f'qiaobot_outbox_deliveries_total{{outcome="{k}"}} {v}' for k, v in sorted(self.deliveries.items())),
+            "# HELP qiaobot_outage_errors_total Calls that failed because the database or the Bot API was away.",
+            "# TYPE qiaobot_outage_errors_total counter",
+            *(f'qiaobot_outage_errors_total{{dependency="{k}"}} {v}' for k, v in sorted(self.outage_errors.items())),
+            "# HELP qiaobot_dependency_up Whether the database / the Bot API answered the last call.",
+            "# TYPE qiaobot_dependency_up gauge",
+            *(f'qiaobot_dependency_up{{dependency="{k}"}} {0 if v else 1}' for k, v in sorted(self.down.items())),
             "# HELP qiaobot_outbox_backlog Messages waiting in the outbox.",
             "# TYPE qiaobot_outbox_backlog gauge",
             f"qiaobot_outbox_backlog {outbox_backlog}",

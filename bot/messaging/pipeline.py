@@ -188,7 +188,7 @@ async def process(app: Application, runtime: Runtime, row: IntakeUpdate, floodin
 async def _failed(runtime: Runtime, row: IntakeUpdate, update: Update, error: BaseException) -> None:
     reason = f"{type(error).__name__}: {error}"[:500]
     if _transient(error):
-        log.warning("update %s must wait: %s", row.update_id, type(error).__name__)
+        runtime.metrics.failed("bot_api" if isinstance(error, TransientError) else "database", error)
         await asyncio.to_thread(intake.retry_later, runtime.engine, update_id=row.update_id, error=reason,
                                 delay=timedelta(seconds=5), transient=True)  # fmt: skip
         return
@@ -277,16 +277,17 @@ class Processor:
 
     async def run_forever(self) -> None:
         """Process until :meth:`stop`; updates in hand are finished before returning."""
-        await asyncio.to_thread(intake.release_stale, self.runtime.engine)
+        await asyncio.to_thread(intake.release_stale, self.runtime.engine, worker=self.worker)
         lease = asyncio.create_task(self._keep_leases())
         try:
             while not self.stopping.is_set():
                 try:
                     busy = await self.process_pending()
                 except SQLAlchemyError as exc:  # the database is away: wait for it, do not die
-                    log.warning("database unavailable while processing updates (%s); retrying", type(exc).__name__)
+                    self.runtime.metrics.failed("database", exc)
                     await self._sleep(2.0)
                     continue
+                self.runtime.metrics.ok("database")
                 if not busy:
                     self._wake.clear()
                     with contextlib.suppress(TimeoutError):

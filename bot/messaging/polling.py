@@ -64,11 +64,11 @@ class DurablePoller:
                 await self._sleep(float(_seconds(exc.retry_after)))
             except (NetworkError, TimedOut) as exc:
                 self.runtime.metrics.last_api_failure = time.time()
-                log.warning("getUpdates failed (%s); retrying in %.0fs", exc, backoff)
+                self.runtime.metrics.failed("bot_api", exc)
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, 60.0)
             except SQLAlchemyError as exc:  # not stored, so not confirmed: fetched again later
-                log.warning("database unavailable while storing updates (%s); retrying", type(exc).__name__)
+                self.runtime.metrics.failed("database", exc)
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, 60.0)
 
@@ -93,6 +93,7 @@ class DurablePoller:
             if await asyncio.to_thread(intake.store, engine, update_id=item["update_id"], payload=json.dumps(item)):
                 new += 1
         self.runtime.metrics.last_api_success = time.time()
+        self.runtime.metrics.ok("bot_api")
         if ids:
             self._offset = max(ids) + 1  # all stored: confirm them next time
             self.processor.wake()

@@ -19,7 +19,9 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.messaging import http
 from bot.messaging.context import PROCESSOR_KEY, RUNTIME_KEY
+from bot.messaging.http import StartupError
 from bot.messaging.pipeline import Processor
 from bot.messaging.polling import DurablePoller
 from bot.messaging.webhook import WebApp
@@ -27,33 +29,6 @@ from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 THREADS = 32
-
-
-class StartupError(Exception):
-    """The bot cannot start as configured; the message says why (printed without a traceback)."""
-
-
-def _server(app: WebApp, listen: str) -> uvicorn.Server:
-    host, _, port = listen.rpartition(":")
-    config = uvicorn.Config(app, host=host.strip("[]"), port=int(port), log_config=None, lifespan="off",
-                            access_log=False, server_header=False)  # fmt: skip
-    return uvicorn.Server(config)
-
-
-async def _serve(server: uvicorn.Server) -> None:
-    """uvicorn without its own signal handling: we stop it ourselves, after the bot's loops."""
-    config = server.config
-    if not config.loaded:
-        config.load()
-    server.lifespan = config.lifespan_class(config)
-    try:
-        await server.startup()
-    except SystemExit:  # uvicorn exits when it cannot bind
-        server.should_exit = True
-    if server.should_exit:
-        raise StartupError(f"cannot listen on {config.host}:{config.port} (is the port in use?)")
-    await server.main_loop()
-    await server.shutdown()
 
 
 async def _lifecycle(app: Application, stopper: Callable[[], None], servers: list[uvicorn.Server], body: Any) -> None:  # type: ignore[type-arg]
@@ -73,7 +48,7 @@ async def _lifecycle(app: Application, stopper: Callable[[], None], servers: lis
             await app.post_init(app)
         await app.start()
         try:
-            await asyncio.gather(body, *(_serve(s) for s in servers))
+            await asyncio.gather(body, *(http.serve(s) for s in servers))
         finally:
             stop()
             await app.stop()
@@ -85,7 +60,7 @@ async def run_polling(app: Application, settings: Settings, allowed_updates: lis
     """Durable long polling; /healthz, /readyz and /metrics on HEALTH_LISTEN when it is set."""
     runtime: Runtime = app.bot_data[RUNTIME_KEY]
     poller = DurablePoller(app, runtime, app.bot_data[PROCESSOR_KEY], allowed_updates=allowed_updates)
-    servers = [_server(WebApp(runtime), settings.health_listen)] if settings.health_listen else []
+    servers = [http.server(WebApp(runtime), settings.health_listen)] if settings.health_listen else []
     await _lifecycle(app, poller.stop, servers, poller.run())
 
 
@@ -107,4 +82,4 @@ async def run_webhook(app: Application, settings: Settings, allowed_updates: lis
         log.info("webhook registered; listening on %s", settings.webhook_listen)
         await processor.run_forever()
 
-    await _lifecycle(app, processor.stop, [_server(web, settings.webhook_listen)], body())
+    await _lifecycle(app, processor.stop, [http.server(web, settings.webhook_listen)], body())

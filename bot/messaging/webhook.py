@@ -29,6 +29,7 @@ from bot.runtime import Runtime
 log = logging.getLogger(__name__)
 SECRET_HEADER = b"x-telegram-bot-api-secret-token"
 MAX_BODY = 1_000_000
+BODY_TIMEOUT = 10.0  # seconds for a whole request body (Telegram sends small ones at once)
 API_FRESH_SECONDS = 300
 MAX_INTAKE_BACKLOG = 1000
 MAX_OUTBOX_BACKLOG = 5000
@@ -81,7 +82,12 @@ class WebApp:
             metrics.webhook_rejected["wrong_secret"] += 1
             await _respond(send, 403, b"wrong secret token\n")
             return
-        body = await _read_body(receive)
+        try:
+            body = await _read_body(receive)
+        except TimeoutError:
+            metrics.webhook_rejected["slow_body"] += 1
+            await _respond(send, 408, b"request body too slow\n")
+            return
         if body is None:
             metrics.webhook_rejected["too_large"] += 1
             await _respond(send, 413, b"body too large\n")
@@ -96,11 +102,11 @@ class WebApp:
             await asyncio.to_thread(
                 intake.store, self.services.engine, update_id=update["update_id"], payload=json.dumps(update)
             )
-        except SQLAlchemyError as exc:
-            log.warning("webhook: could not store update %s (%s); asking Telegram to retry", update["update_id"],
-                        type(exc).__name__)  # fmt: skip
+        except SQLAlchemyError as exc:  # Telegram will send it again: one log line per outage, not per request
+            metrics.failed("database", exc)
             await _respond(send, 503, b"storage unavailable, retry later\n")
             return
+        metrics.ok("database")
         self.on_update()
         await _respond(send, 200, b"ok\n")
 
@@ -141,10 +147,15 @@ class WebApp:
 
 
 async def _read_body(receive: Receive) -> bytes | None:
+    """The whole body, or None if it is over ``MAX_BODY``; TimeoutError if it does not arrive in time."""
     chunks: list[bytes] = []
     size = 0
+    deadline = asyncio.get_running_loop().time() + BODY_TIMEOUT
     while True:
-        message = await receive()
+        remaining = deadline - asyncio.get_running_loop().time()
+        message = await asyncio.wait_for(receive(), timeout=max(remaining, 0.001))
+        if message.get("type") == "http.disconnect":
+            raise TimeoutError("the client went away")
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:

@@ -595,3 +595,18 @@ async def test_hunan_associations_come_first_and_more_are_announced(bot: BotHarn
     hunan = [a for a in malaysian if a.hometown == "Hunan"]
     firsts = [association_of(bot, card) for card in result_cards(sent)][: len(hunan)]
     assert {a.id for a in firsts} == {a.id for a in hunan}
+
+
+async def test_an_admin_decides_a_join_request_from_a_private_chat(bot: BotHarness) -> None:
+    await setup_liaison(bot)
+    request = await submit(bot, MEI, by_request_in(bot, "Kuala Lumpur"))
+    admin = make_user(777, first_name="Admin", language_code="zh-hans")
+    listed = await bot.send(admin, "/joins")
+    [card] = [m for m in listed if f"J{request.id}" in m["text"]]
+    assert f"jr:ok:{request.id}" in str(card["reply_markup"])
+    calls = await bot.press(admin, f"jr:ok:{request.id}", bot.api.messages(777)[-1])
+    assert status_of(bot, request.id) == "approved"
+    assert any("J" + str(request.id) in str(c.params.get("text")) for c in calls if c.params.get("chat_id") in (
+        MEI["id"], str(MEI["id"])))  # fmt: skip
+    stranger = await bot.send(STRANGER, "/joins")
+    assert [m["text"] for m in stranger] == [t("admins_only", "en")]
