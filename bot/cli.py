@@ -83,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--faq-dir", type=Path, help="FAQ directory (default: FAQ_DIR or ./faq)")
     ask.add_argument("query", nargs="*", help="questions; none: read lines from standard input")
     ask.set_defaults(handler=cmd_faq_ask)
+    ev = faq_sub.add_parser("eval", help="measure the matcher on a labelled YAML set (entry id -> questions)")
+    ev.add_argument("file", type=Path, help="labelled set, e.g. tests/data/eval/dev.yaml")
+    ev.add_argument("--json", action="store_true", help="the same figures as one JSON object")
+    ev.add_argument("--faq-dir", type=Path, help="FAQ directory (default: FAQ_DIR or ./faq)")
+    ev.set_defaults(handler=cmd_faq_eval)
 
     tickets = sub.add_parser("tickets", help="difficulty reports (for admins)")
     tickets_sub = tickets.add_subparsers(dest="tickets_command", metavar="SUBCOMMAND")
@@ -189,6 +194,21 @@ def cmd_faq_ask(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{query}\n  ? " + ", ".join(f"{s.id} ({s.score})" for s in result.suggestions))
         else:
             print(f"{query}\n  ✗ no answer")
+    return 0
+
+
+def cmd_faq_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.content.faq_loader import load_faq
+    from bot.core.evaluation import EvalSetError, evaluate, load_cases
+
+    loaded = load_faq(settings.faq_dir)
+    try:
+        cases = load_cases(args.file, known_ids=loaded.faq.by_id)
+    except EvalSetError as exc:
+        print(f"qiaobot: {exc}", file=sys.stderr)
+        return 2
+    report = evaluate(cases, FaqIndex.build(loaded.faq.entries).match)
+    print(json.dumps(report.as_json(), ensure_ascii=False) if args.json else report.render())
     return 0
 
 
