@@ -199,7 +199,7 @@ def cmd_faq_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_faq_eval(settings: Settings, args: argparse.Namespace) -> int:
     from bot.content.faq_loader import load_faq
-    from bot.core.evaluation import EvalSetError, evaluate, load_cases
+    from bot.core.evaluation import EvalSetError, as_the_bot_answers, evaluate, load_cases
 
     loaded = load_faq(settings.faq_dir)
     try:
@@ -207,7 +207,7 @@ def cmd_faq_eval(settings: Settings, args: argparse.Namespace) -> int:
     except EvalSetError as exc:
         print(f"qiaobot: {exc}", file=sys.stderr)
         return 2
-    report = evaluate(cases, FaqIndex.build(loaded.faq.entries).match)
+    report = evaluate(cases, as_the_bot_answers(FaqIndex.build(loaded.faq.entries).match))
     print(json.dumps(report.as_json(), ensure_ascii=False) if args.json else report.render())
     return 0
 

@@ -26,6 +26,7 @@ import yaml
 
 from bot.core.matcher import MatchResult
 from bot.core.script import has_cjk, looks_traditional
+from bot.core.smalltalk import classify
 
 NONE_KEY = "none"
 PLAIN = "plain"
@@ -248,8 +249,18 @@ class Report:
         return "\n".join(lines)
 
 
+def as_the_bot_answers(match: Callable[[str], MatchResult]) -> Callable[[str], MatchResult]:
+    """``match`` behind the small-talk check, as the bot's question handler does: a greeting or a
+    thanks gets a friendly word, never an FAQ answer or suggestions."""
+
+    def answer(query: str) -> MatchResult:
+        return MatchResult(query.strip(), None) if classify(query) is not None else match(query)
+
+    return answer
+
+
 def evaluate(cases: Sequence[Case], match: Callable[[str], MatchResult]) -> Report:
-    """Run every case through ``match`` (e.g. ``FaqIndex.match``) and tally the outcomes."""
+    """Run every case through ``match`` (e.g. ``as_the_bot_answers(index.match)``) and tally the outcomes."""
     report = Report()
     for case in cases:
         report.add(case, match(case.query))
