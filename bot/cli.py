@@ -88,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="the same figures as one JSON object")
     ev.add_argument("--faq-dir", type=Path, help="FAQ directory (default: FAQ_DIR or ./faq)")
     ev.set_defaults(handler=cmd_faq_eval)
+    gaps = faq_sub.add_parser("gaps", help="what the bot could not answer, grouped (reads DATABASE_URL)")
+    gaps.add_argument("--days", type=int, default=30, help="questions of the last N days (default 30)")
+    gaps.add_argument("--limit", type=int, default=20, help="show at most this many groups (default 20)")
+    gaps.add_argument("--json", action="store_true", help="a JSON list of groups, biggest first")
+    gaps.set_defaults(handler=cmd_faq_gaps)
 
     tickets = sub.add_parser("tickets", help="difficulty reports (for admins)")
     tickets_sub = tickets.add_subparsers(dest="tickets_command", metavar="SUBCOMMAND")
@@ -209,6 +214,30 @@ def cmd_faq_eval(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     report = evaluate(cases, as_the_bot_answers(FaqIndex.build(loaded.faq.entries).match))
     print(json.dumps(report.as_json(), ensure_ascii=False) if args.json else report.render())
+    return 0
+
+
+def cmd_faq_gaps(settings: Settings, args: argparse.Namespace) -> int:
+    """Unanswered questions (and answers marked not helpful), grouped by similarity, biggest first."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.cli_admin import open_existing
+    from bot.core.gaps import Asked, cluster, render
+    from bot.storage import repo
+
+    if args.days < 1:
+        print("qiaobot: --days must be at least 1", file=sys.stderr)
+        return 2
+    since = datetime.now(UTC) - timedelta(days=args.days)
+    rows = [
+        Asked(q.text, q.outcome, q.entry_id, q.suggestions, q.helpful, q.asked_at)
+        for q in repo.missed_questions(open_existing(settings), since=since)
+    ]
+    clusters = cluster(rows)
+    if args.json:
+        print(json.dumps([c.as_json() for c in clusters[: args.limit]], ensure_ascii=False, indent=1))
+    else:
+        print(render(clusters, limit=args.limit))
     return 0
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, select
 
 from bot.core.matcher import MatchResult
@@ -122,4 +122,16 @@ def questions(engine: Engine, *, outcome: str | None = None, limit: int = 100) -
         stmt = select(Question).order_by(col(Question.id).desc()).limit(limit)
         if outcome:
             stmt = stmt.where(Question.outcome == outcome)
+        return s.exec(stmt).all()
+
+
+def missed_questions(engine: Engine, *, since: datetime) -> Sequence[Question]:
+    """Questions asked since then that got only suggestions or nothing, or an answer marked not helpful."""
+    with session_scope(engine) as s:
+        stmt = (
+            select(Question)
+            .where(Question.asked_at >= since)
+            .where(or_(col(Question.outcome).in_(("suggested", "unanswered")), col(Question.helpful).is_(False)))
+            .order_by(col(Question.id))
+        )
         return s.exec(stmt).all()
