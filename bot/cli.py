@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="talk to the bot in this terminal (no token needed)")
     chat.add_argument("--lang", choices=UI_LANGS, help="answer language (default: from what you type)")
     chat.add_argument("--faq-dir", type=Path, help="FAQ directory (default: FAQ_DIR or ./faq)")
+    chat.add_argument("--debug", action="store_true", help="under each reply: the matcher's candidates and why")
     chat.set_defaults(handler=cmd_chat)
 
     faq = sub.add_parser("faq", help="check the FAQ files or try questions against them")
@@ -155,7 +156,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.terminal import run_chat
 
-    return asyncio.run(run_chat(settings, as_ui_lang(args.lang) if args.lang else None))
+    return asyncio.run(run_chat(settings, as_ui_lang(args.lang) if args.lang else None, debug=args.debug))
 
 
 def cmd_faq_check(settings: Settings, _args: argparse.Namespace) -> int:

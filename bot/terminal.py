@@ -17,6 +17,7 @@ from telegram import Update
 from bot.app import DELIVERER_KEY, build_application
 from bot.config import Settings
 from bot.core.language import UiLang, content_lang
+from bot.core.smalltalk import classify
 from bot.storage import repo
 from bot.telegram.context import SERVICES_KEY
 from bot.telegram.i18n import localize
@@ -111,8 +112,21 @@ class TerminalChat:
         return shown
 
 
-async def run_chat(settings: Settings, lang: UiLang | None, read: Callable[[str], str] = input) -> int:
-    """The interactive loop; returns the exit code."""
+def explain(chat: TerminalChat, line: str) -> str | None:
+    """For ``--debug``: the matcher's candidates and band for a free-text line (not a command or a button)."""
+    text = line.strip()
+    if not text or text.startswith("/") or (text.isdigit() and 1 <= int(text) <= len(chat.buttons)):
+        return None
+    if classify(text) is not None:
+        return "· small talk: answered by the bot itself, not matched against the FAQ"
+    index = chat.app.bot_data[SERVICES_KEY].faq.current.index
+    return "· " + index.explain(text).render().replace("\n", "\n· ")
+
+
+async def run_chat(
+    settings: Settings, lang: UiLang | None, read: Callable[[str], str] = input, *, debug: bool = False
+) -> int:
+    """The interactive loop; returns the exit code. ``debug`` prints why the matcher chose each reply."""
     async with TerminalChat(settings, lang) as chat:
         print(localize(INTRO[content_lang(lang or "zh-Hans")], lang or "zh-Hans"))
         while True:
@@ -125,6 +139,10 @@ async def run_chat(settings: Settings, lang: UiLang | None, read: Callable[[str]
                 continue
             if line.strip() in ("/quit", "/exit"):
                 return 0
+            why = explain(chat, line) if debug else None
             for item in await chat.send(line):
                 print(RULE)
                 print(item.render())
+            if why:
+                print(RULE)
+                print(why)
