@@ -17,6 +17,7 @@ from telegram import Update
 from bot.app import DELIVERER_KEY, build_application
 from bot.config import Settings
 from bot.core.language import UiLang, content_lang
+from bot.core.matcher import FaqIndex
 from bot.core.smalltalk import classify
 from bot.storage import repo
 from bot.telegram.context import SERVICES_KEY
@@ -119,7 +120,7 @@ def explain(chat: TerminalChat, line: str) -> str | None:
         return None
     if classify(text) is not None:
         return "· small talk: answered by the bot itself, not matched against the FAQ"
-    index = chat.app.bot_data[SERVICES_KEY].faq.current.index
+    index: FaqIndex = chat.app.bot_data[SERVICES_KEY].faq.current.index
     return "· " + index.explain(text).render().replace("\n", "\n· ")
 
 
