@@ -36,7 +36,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.core.faq import CONTENT_LANGS, FaqEntry
 from bot.core.normalize import EN_STOPWORDS, features, normalize, words
@@ -57,7 +58,7 @@ _COMMON_DF = 0.005
 # A query is measured against at least a "minimal question's" worth of information, so a lone
 # common word (在吗, hello) cannot cover anything much.
 MIN_INFORMATION = 0.8
-_MAX_CORRECTIONS = 8
+_MAX_CORRECTIONS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +217,7 @@ class FaqIndex:
     bag_entry: array[int] = field(default_factory=_empty_u32)
     keywords: list[tuple[str | frozenset[str], ...]] = field(default_factory=list)
     latin: frozenset[str] = frozenset()  # Latin words of phrasings and keywords, for spelling correction
+    spelling: dict[tuple[str, int], tuple[str, ...]] = field(default_factory=dict)  # by first letter, length
     model: Model = MODEL
 
     @classmethod
@@ -262,6 +264,11 @@ class FaqIndex:
         index = cls(tuple(e.id for e in entries), vocab, idf, unknown_idf, bytearray(len(vocab)), model=model)
         index.keywords = keywords
         index.latin = frozenset(latin)
+        by_key: dict[tuple[str, int], list[str]] = {}
+        for word in sorted(latin):
+            if word not in EN_STOPWORDS:
+                by_key.setdefault((word[0], len(word)), []).append(word)
+        index.spelling = {k: tuple(v) for k, v in by_key.items()}
 
         postings: list[list[tuple[int, float]]] = [[] for _ in vocab]
         index.doc_ptr.append(0)
@@ -316,7 +323,8 @@ class FaqIndex:
         """Normalised query, spelling corrections made, and candidate entries ranked best first."""
         norm = normalize(query)
         corrections: dict[str, str] = {}
-        feats = features(norm, correct=lambda w: self._correct(w, corrections))
+        tried: list[str] = []
+        feats = features(norm, correct=lambda w: self._correct(w, corrections, tried))
         raw = self._tfidf(feats)
         mass = sum(w * w for w in raw.values())
         if not mass:
@@ -343,6 +351,7 @@ class FaqIndex:
             recall[entry] = max(rec, recall.get(entry, 0.0))
         pool = set(best) | {e for e, _ in heapq.nlargest(_CANDIDATES, coverage.items(), key=lambda kv: kv[1])}
         total = sum(raw.values())
+        raw_ids = {fid: w for f, w in raw.items() if (fid := self.vocab.get(f)) is not None}
         known = sum(w * w for f, w in raw.items() if f in self.vocab) / mass
         size = min(1.0, qnorm / (3 * self.unknown_idf))
         abroad = float(_abroad_only(norm))
@@ -353,8 +362,7 @@ class FaqIndex:
             phrasing = self.doc_content[doc_id] if doc_id >= 0 else ""
             if doc_id >= 0:
                 start, end = self.doc_ptr[doc_id], self.doc_ptr[doc_id + 1]
-                fids = set(self.doc_feat[start:end])
-                covered = sum(w for f, w in raw.items() if self.vocab.get(f, -1) in fids) / total
+                covered = sum(raw_ids.get(f, 0.0) for f in self.doc_feat[start:end]) / total
             else:
                 covered = 0.0
             ratio = fuzz.WRatio(content, phrasing) / 100.0 if content and phrasing else 0.0
@@ -429,19 +437,32 @@ class FaqIndex:
         return cos, rec
 
     def _keyword_hits(self, entry: int, compact: str, word_set: frozenset[str]) -> float:
-        hits = sum(1 for kw in self.keywords[entry] if (kw in compact if isinstance(kw, str) else kw <= word_set))
-        return min(hits, 2) / 2
+        hits = 0
+        for kw in self.keywords[entry]:
+            if kw in compact if isinstance(kw, str) else kw <= word_set:
+                hits += 1
+                if hits == 2:
+                    break
+        return hits / 2
 
-    def _correct(self, word: str, made: dict[str, str]) -> str:
-        """A Latin word the FAQ does not know, replaced by a known word one edit away (if any)."""
-        if len(word) < 5 or word in self.latin or not word.isalpha() or len(made) >= _MAX_CORRECTIONS:
+    def _correct(self, word: str, made: dict[str, str], tried: list[str]) -> str:
+        """A Latin word the FAQ does not know, replaced by a known word one edit away (if any).
+
+        At most ``_MAX_CORRECTIONS`` unknown words of a query are tried (a long story in English has
+        many words the FAQ never uses; each try looks up a few hundred variants).
+        """
+        if len(word) < 5 or word in self.latin or not word.isalpha() or len(tried) >= _MAX_CORRECTIONS:
             return word
-        # Typos rarely change the first letter; requiring it keeps real words (iphone) from "correcting".
-        best = next((c for c in _edits1(word) if c[0] == word[0] and c in self.latin and c not in EN_STOPWORDS), None)
-        if best is not None:
-            made[word] = best
-            return best
-        return word
+        tried.append(word)
+        n = len(word)
+        near = [w for size in (n - 1, n, n + 1) for w in self.spelling.get((word[0], size), ())]
+        # One edit (optimal string alignment: a swap of two neighbours is one edit too); typos rarely
+        # change the first letter, and requiring it keeps real words (iphone) from "correcting".
+        found = process.extractOne(word, near, scorer=OSA.distance, score_cutoff=1) if near else None
+        if found is None:
+            return word
+        made[word] = found[0]
+        return str(found[0])
 
 
 def decide(query: str, ranked: Sequence[Candidate], model: Model = MODEL) -> tuple[MatchResult, str]:
@@ -477,27 +498,7 @@ def _latin_words(norm: str) -> Iterable[str]:
     return (w for w in norm.split() if w.isascii() and w.isalpha() and len(w) >= 3)
 
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _LATIN_RUN = re.compile(r"[a-z0-9]+")
-
-
-def _edits1(word: str) -> Iterable[str]:
-    """Words one deletion, transposition, substitution or insertion away (Norvig's edits1), in that order."""
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    for a, b in splits:
-        if b:
-            yield a + b[1:]
-    for a, b in splits:
-        if len(b) > 1:
-            yield a + b[1] + b[0] + b[2:]
-    for a, b in splits:
-        if b:
-            for c in _LETTERS:
-                if c != b[0]:
-                    yield a + c + b[1:]
-    for a, b in splits:
-        for c in _LETTERS:
-            yield a + c + b
 
 
 def _abroad_only(norm: str) -> bool:

@@ -14,6 +14,8 @@ short and unambiguous: a variant must mean the canonical word in every FAQ conte
 
 from __future__ import annotations
 
+import re
+
 ZH: dict[str, tuple[str, ...]] = {
     "丢失": ("不见了", "弄丢了", "弄丢", "丢掉了", "丢掉", "遗失", "丢了", "搞丢", "掉了", "冇咗", "唔见咗", "唔见"),
     "被盗": ("被偷了", "被偷", "被抢了", "被抢", "偷走", "被扒", "扒走", "被人偷", "被人扒"),
@@ -156,16 +158,15 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "遗体": (("遗体", "骨灰", "后事", "火化", "殡葬"), ("remains", "ashes", "body", "funeral", "cremation")),
 }  # fmt: skip
 
-_ZH_PAIRS = sorted(((v, k) for k, vs in ZH.items() for v in vs), key=lambda p: -len(p[0]))
+_ZH_CANON = {v: k for k, vs in ZH.items() for v in vs}
+# One pass, longest variant first at each position (冇咗 before 冇).
+_ZH_RE = re.compile("|".join(re.escape(v) for v in sorted(_ZH_CANON, key=lambda v: (-len(v), v))))
 EN_CANON = {v: k for k, vs in EN.items() for v in vs}
 
 
 def canonical_zh(run: str) -> str:
-    """Replace Chinese variants (longest first) with their canonical word."""
-    for variant, canon in _ZH_PAIRS:
-        if variant in run:
-            run = run.replace(variant, canon)
-    return run
+    """Replace Chinese variants (the longest at each position) with their canonical word."""
+    return _ZH_RE.sub(lambda m: _ZH_CANON[m.group()], run)
 
 
 def canonical_en(word: str) -> str:

@@ -56,6 +56,9 @@ from bot.core.matcher import (  # noqa: E402
 from bot.core.script import to_traditional  # noqa: E402
 from bot.core.smalltalk import classify  # noqa: E402
 
+# What one more suggestion button costs, in percentage points of questions whose right entry is
+# offered: a list of three is harder to read than one, so suggestions must earn their place.
+BUTTON_COST = 1.0
 DEV_SETS = (ROOT / "tests" / "data" / "eval" / "dev.yaml", ROOT / "tests" / "data" / "faq_eval.yaml")
 
 
@@ -242,7 +245,7 @@ def fit(queries: Sequence[Query], *, loo_weight: float, max_wrong: float, max_of
             shown = [len(r.suggestions) for r in results if r.match is None and r.suggestions]
             mean_shown = sum(shown) / len(shown) if shown else 0.0
             # Right entries offered, less the noise: off-topic messages given buttons, extra buttons.
-            value = rep.offered_pct - 0.5 * rep.offtopic_suggested_pct - 2.0 * mean_shown
+            value = rep.offered_pct - 0.5 * rep.offtopic_suggested_pct - BUTTON_COST * mean_shown
             key = (round(value, 6), -suggest, close)
             if best_s is None or key > best_s[0]:
                 best_s = (key, model)
