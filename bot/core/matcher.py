@@ -59,6 +59,11 @@ _COMMON_DF = 0.005
 # common word (在吗, hello) cannot cover anything much.
 MIN_INFORMATION = 0.8
 _MAX_CORRECTIONS = 4
+# Whether an entry's answer text counts in its bag (coverage). Measured on the development set: it
+# does not help (answers mention many topics in passing), so answers stay out of the candidate path.
+ANSWER_IN_BAG = False
+# The IDF a feature no phrasing has gets, as a share of the rarest possible: such words dilute a match.
+UNKNOWN_WEIGHT = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +233,9 @@ class FaqIndex:
         latin: set[str] = set()
         for idx, entry in enumerate(entries):
             bag: set[str] = set()
+            if ANSWER_IN_BAG:
+                for lang in CONTENT_LANGS:
+                    bag.update(features(normalize(entry.answer.get(lang), limit=4000)))
             for lang in CONTENT_LANGS:
                 for phrasing in entry.questions.get(lang, ()):
                     norm = normalize(phrasing)
@@ -259,7 +267,7 @@ class FaqIndex:
                 if vocab.setdefault(f, len(vocab)) == len(df):
                     df.append(0)
         n = max(len(raw), 1)
-        unknown_idf = math.log(1 + n / 0.5)
+        unknown_idf = UNKNOWN_WEIGHT * math.log(1 + n / 0.5)
         idf = array("f", (math.log(1 + n / c) if c else unknown_idf for c in df))
         index = cls(tuple(e.id for e in entries), vocab, idf, unknown_idf, bytearray(len(vocab)), model=model)
         index.keywords = keywords
