@@ -16,7 +16,12 @@ features are skipped while gathering candidates); then each candidate entry gets
   phrasing's 身份证 is missing however much else matches);
 - ``size``: how much the query says (a few words, or a long story), 0–1;
 - ``abroad``: 1 when the query names a place or nationality abroad and nothing Chinese (a Japanese
-  passport, Australian citizenship: foreign systems the FAQ does not cover), else 0.
+  passport, Australian citizenship: foreign systems the FAQ does not cover), else 0;
+- ``topic``: how distinctive the most distinctive concept of the query that the entry has is (驾照
+  is in one entry, 护照 in many: inverse entry frequency, 0–1);
+- ``other_topic``: the same for the query's concepts the entry lacks (a question about a 驾照 is not
+  about a 护照, however much else it shares with passport renewal; one about a phone, which no
+  entry has, is about none of them).
 
 A logistic model (``matcher_model.json``, fitted by ``tests/bench/fit_decision.py`` on the
 development questions only) turns them into the probability that the entry is what was asked;
@@ -45,7 +50,8 @@ from bot.core.script import has_cjk
 from bot.core.synonyms import ABROAD_EN, ABROAD_ZH, CHINA_EN, CHINA_ZH, canonical_zh
 
 FEATURES: tuple[str, ...] = (
-    "cos", "cov", "covered", "fuzz", "keyword", "cos_gap", "cov_gap", "known", "recall", "size", "abroad"
+    "cos", "cov", "covered", "fuzz", "keyword", "cos_gap", "cov_gap", "known", "recall", "size", "abroad",
+    "topic", "other_topic",
 )  # fmt: skip
 ANSWER_FEATURES: tuple[str, ...] = ("p", "lead", *FEATURES)
 MODEL_PATH = Path(__file__).with_name("matcher_model.json")
@@ -223,6 +229,7 @@ class FaqIndex:
     keywords: list[tuple[str | frozenset[str], ...]] = field(default_factory=list)
     latin: frozenset[str] = frozenset()  # Latin words of phrasings and keywords, for spelling correction
     spelling: dict[tuple[str, int], tuple[str, ...]] = field(default_factory=dict)  # by first letter, length
+    topics: dict[int, float] = field(default_factory=dict)  # concept feature → inverse entry frequency, 0–1
     model: Model = MODEL
 
     @classmethod
@@ -303,6 +310,12 @@ class FaqIndex:
         for elist in bag_lists:
             index.bag_entry.extend(elist)
             index.bag_ptr.append(len(index.bag_entry))
+        scale = math.log(max(len(entries), 2))
+        index.topics = {
+            fid: math.log(len(entries) / len(bag_lists[fid])) / scale
+            for f, fid in vocab.items()
+            if f.startswith("c:") and bag_lists[fid]
+        }
 
         doc_limit = max(64, int(_COMMON_DF * n))
         bag_limit = max(64, int(_COMMON_DF * len(entries)))
@@ -363,6 +376,9 @@ class FaqIndex:
         known = sum(w * w for f, w in raw.items() if f in self.vocab) / mass
         size = min(1.0, qnorm / (3 * self.unknown_idf))
         abroad = float(_abroad_only(norm))
+        # Concepts of the query, with how distinctive each is; one no entry has at all is as distinctive
+        # as can be (a question about a phone is about something the FAQ does not cover).
+        concepts = [(self.vocab.get(f, -1), self.topics.get(self.vocab.get(f, -1), 1.0)) for f in raw if f[:2] == "c:"]
         rows: list[tuple[int, float, float, float, float, float, float, str]] = []
         for e in pool:
             cos, doc_id = best.get(e, (0.0, -1))
@@ -385,7 +401,10 @@ class FaqIndex:
             other_cov = cov_sorted[1] if cov == cov_sorted[0] and len(cov_sorted) > 1 else cov_sorted[0]
             if len(rows) == 1:
                 other_cos = other_cov = 0.0
-            x = (cos, cov, covered, ratio, kw, cos - other_cos, cov - other_cov, known, rec, size, abroad)
+            topic = max((t for fid, t in concepts if self._in_bag(fid, e)), default=0.0)
+            other_topic = max((t for fid, t in concepts if not self._in_bag(fid, e)), default=0.0)
+            x = (cos, cov, covered, ratio, kw, cos - other_cos, cov - other_cov, known, rec, size, abroad, topic,
+                 other_topic)  # fmt: skip
             out.append(Candidate(e, self.entry_ids[e], x, self.model.probability(x), phrasing))
         out.sort(key=lambda c: (-c.probability, c.entry))
         return norm, tuple(corrections.items()), out
@@ -432,6 +451,12 @@ class FaqIndex:
             for e in self.bag_entry[start:end]:
                 acc[e] = acc.get(e, 0.0) + share
         return acc
+
+    def _in_bag(self, fid: int, entry: int) -> bool:
+        if fid < 0:
+            return False
+        start, end = self.bag_ptr[fid], self.bag_ptr[fid + 1]
+        return entry in self.bag_entry[start:end]
 
     def _cosine(self, doc_id: int, qids: dict[int, float]) -> tuple[float, float]:
         """Cosine with one phrasing, and the share of that phrasing (squared weights) in the query."""
