@@ -40,19 +40,19 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bot.content.faq_loader import load_faq  # noqa: E402
-from bot.core.evaluation import Case, Report, load_cases  # noqa: E402
-from bot.core.faq import FaqEntry  # noqa: E402
-from bot.core.matcher import (  # noqa: E402
+from bot.core.decision import (  # noqa: E402
     ANSWER_FEATURES,
     FEATURES,
     MODEL_PATH,
     Candidate,
-    FaqIndex,
     MatchResult,
     Model,
     answer_features,
     decide,
 )
+from bot.core.evaluation import Case, Report, load_cases  # noqa: E402
+from bot.core.faq import FaqEntry  # noqa: E402
+from bot.core.matcher import FaqIndex  # noqa: E402
 from bot.core.script import to_traditional  # noqa: E402
 from bot.core.smalltalk import classify  # noqa: E402
 
@@ -282,8 +282,8 @@ def main() -> int:
     parser.add_argument("--dev", type=Path, action="append", help="development sets (default: dev.yaml, faq_eval)")
     parser.add_argument("--loo", action="store_true", help="add leave-one-out FAQ phrasings to the fit")
     parser.add_argument("--loo-weight", type=float, default=0.5)
-    parser.add_argument("--max-wrong", type=float, default=1.0, help="%% of in-scope questions (dev)")
-    parser.add_argument("--max-offtopic", type=float, default=1.5, help="%% of off-topic messages (dev)")
+    parser.add_argument("--max-wrong", type=float, default=2.0, help="%% of in-scope questions (dev)")
+    parser.add_argument("--max-offtopic", type=float, default=3.0, help="%% of off-topic messages (dev)")
     parser.add_argument("--l2", type=float, default=0.001)
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (0: none)")
     parser.add_argument("--write", action="store_true", help=f"store the model in {MODEL_PATH.name}")
