@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 
 from bot.core.pinyin import syllable
-from bot.core.script import is_cjk_char, to_simplified
+from bot.core.script import to_simplified
 from bot.core.synonyms import CONCEPTS, canonical_en, canonical_zh
 
 _DROP_CATEGORIES = frozenset({"Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sm", "Sc", "Sk", "So", "Cc", "Cf"})
@@ -116,24 +116,15 @@ def normalize(text: str, *, limit: int = _MAX_NORMALIZED) -> str:
     return _SPACE_RE.sub(" ", "".join(chars)).strip()[:limit]
 
 
+_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"  # as script.is_cjk_char
+_RUN_RE = re.compile(f"([{_CJK_CLASS}]+)|([^\\s{_CJK_CLASS}]+)")
+
+
 def _runs(text: str) -> Iterator[tuple[bool, str]]:
     """Split normalised text into maximal runs of CJK and of other non-space characters."""
-    buf: list[str] = []
-    cjk_run = False
-    for ch in text:
-        if ch.isspace():
-            if buf:
-                yield cjk_run, "".join(buf)
-                buf = []
-            continue
-        cjk = is_cjk_char(ch)
-        if buf and cjk != cjk_run:
-            yield cjk_run, "".join(buf)
-            buf = []
-        cjk_run = cjk
-        buf.append(ch)
-    if buf:
-        yield cjk_run, "".join(buf)
+    for m in _RUN_RE.finditer(text):
+        cjk = m.group(1)
+        yield (True, cjk) if cjk else (False, m.group(2))
 
 
 def _zh_segments(run: str) -> list[str]:

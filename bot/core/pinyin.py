@@ -37,7 +37,10 @@ def _table() -> tuple[array[int], tuple[str, ...]]:
 
 def _readings() -> Iterator[tuple[int, str]]:
     """(code point, first reading) pairs, streamed line by line: no 40,000-key dict is built."""
-    spec = importlib.util.find_spec("pypinyin")
+    try:
+        spec = importlib.util.find_spec("pypinyin")
+    except (ImportError, ValueError):  # a stand-in module without a spec
+        spec = None
     for location in (spec.submodule_search_locations or []) if spec else []:
         path = Path(location) / "pinyin_dict.json"
         if path.exists():

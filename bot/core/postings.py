@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Self
@@ -171,7 +172,8 @@ class Postings:
         if fid < 0:
             return False
         start, end = self.bag_ptr[fid], self.bag_ptr[fid + 1]
-        return entry in self.bag_entry[start:end]
+        i = bisect_left(self.bag_entry, entry, start, end)  # each feature's entries are in ascending order
+        return i < end and self.bag_entry[i] == entry
 
 
 def latin_words(norm: str) -> Iterable[str]:

@@ -52,7 +52,7 @@ from bot.core.decision import (  # noqa: E402
 )
 from bot.core.evaluation import Case, Report, load_cases  # noqa: E402
 from bot.core.faq import FaqEntry  # noqa: E402
-from bot.core.matcher import FaqIndex  # noqa: E402
+from bot.core.matcher import CANDIDATES, FaqIndex  # noqa: E402
 from bot.core.script import to_traditional  # noqa: E402
 from bot.core.smalltalk import classify  # noqa: E402
 
@@ -75,8 +75,10 @@ class Query:
 def collect(index: FaqIndex, cases: Sequence[Case], *, own: bool = False) -> list[Query]:
     out = []
     for case in cases:
-        # As the bot answers: small talk never reaches the matcher.
-        _, _, cands = index.candidates(case.query) if classify(case.query) is None else ("", (), [])
+        # As the bot answers: small talk never reaches the matcher. Every candidate (the matcher, for
+        # speed, scores fewer; its bands come out the same).
+        wide = classify(case.query) is None
+        _, _, cands = index.candidates(case.query, keep=CANDIDATES, gather=0) if wide else ("", (), [])
         out.append(Query(case, tuple(c.id for c in cands), tuple(c.x for c in cands), own))
     return out
 
