@@ -18,6 +18,8 @@ from bot.app import build_application
 from bot.cli.common import FAQ_DIR_HELP
 from bot.config import Settings
 from bot.db.uow import session_scope
+from bot.faq.matcher import FaqIndex
+from bot.faq.smalltalk import classify
 from bot.messaging import local
 from bot.messaging.context import DELIVERER_KEY, RUNTIME_KEY
 from bot.messaging.delivery import Pacer
@@ -125,15 +127,29 @@ def add_commands(sub: Any) -> None:
     chat = sub.add_parser("chat", help="talk to the bot in this terminal (no token needed)")
     chat.add_argument("--lang", choices=UI_LANGS, help="answer language (default: from what you type)")
     chat.add_argument("--faq-dir", type=Path, help=FAQ_DIR_HELP)
+    chat.add_argument("--debug", action="store_true", help="under each reply, the matcher's candidates and why")
     chat.set_defaults(handler=cmd_chat)
 
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
-    return asyncio.run(run_chat(settings, as_ui_lang(args.lang) if args.lang else None))
+    return asyncio.run(run_chat(settings, as_ui_lang(args.lang) if args.lang else None, debug=args.debug))
 
 
-async def run_chat(settings: Settings, lang: UiLang | None, read: Callable[[str], str] = input) -> int:
-    """The interactive loop; returns the exit code."""
+def explain(chat: TerminalChat, line: str) -> str | None:
+    """For ``--debug``: the matcher's candidates and band for a free-text line (not a command or a button)."""
+    text = line.strip()
+    if not text or text.startswith("/") or (text.isdigit() and 1 <= int(text) <= len(chat.buttons)):
+        return None
+    if classify(text) is not None:
+        return "· small talk: answered by the bot itself, not matched against the FAQ"
+    index: FaqIndex = chat.app.bot_data[RUNTIME_KEY].faq.current.index
+    return "· " + index.explain(text).render().replace("\n", "\n· ")
+
+
+async def run_chat(
+    settings: Settings, lang: UiLang | None, read: Callable[[str], str] = input, *, debug: bool = False
+) -> int:
+    """The interactive loop; returns the exit code. ``debug`` prints why the matcher chose each reply."""
     async with TerminalChat(settings, lang) as chat:
         print(localize(INTRO[content_lang(lang or "zh-Hans")], lang or "zh-Hans"))
         while True:
@@ -146,6 +162,10 @@ async def run_chat(settings: Settings, lang: UiLang | None, read: Callable[[str]
                 continue
             if line.strip() in ("/quit", "/exit"):
                 return 0
+            why = explain(chat, line) if debug else None
             for item in await chat.send(line):
                 print(RULE)
                 print(item.render())
+            if why:
+                print(RULE)
+                print(why)

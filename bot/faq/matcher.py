@@ -1,245 +1,239 @@
-"""FAQ matching: an inverted index over normalised features, reranked with rapidfuzz.
+"""FAQ matching: an inverted index over normalised features, and the features of each candidate.
 
-The index is built once per loaded FAQ. A query touches only the postings of its own features
-(very common features are skipped while gathering candidates), then a handful of candidate
-phrasings are scored exactly: TF-IDF cosine blended with a rapidfuzz ratio on content words,
-plus a bonus for the entry's keywords. Scores are 0–100 and fall into three bands.
+The index (:class:`bot.faq.postings.Postings`) is built once per loaded FAQ, in flat arrays. A query
+touches only the postings of its own features (very common features are skipped while gathering
+candidates); each candidate entry then gets the features described in :mod:`bot.faq.decision`,
+whose fitted models and thresholds choose the band: answer, suggest, or say there is no answer.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
-from bot.faq.entries import CONTENT_LANGS, FaqEntry
+from bot.faq.decision import (
+    CONFIDENT,
+    FEATURES,
+    MAX_SUGGESTIONS,
+    MODEL,
+    SUGGEST,
+    Candidate,
+    Explanation,
+    MatchResult,
+    Model,
+    Scored,
+    decide,
+)
+from bot.faq.entries import FaqEntry
+from bot.faq.postings import Postings
 from bot.text.normalize import features, normalize, words
+from bot.text.synonyms import ABROAD_EN, ABROAD_ZH, CHINA_EN, CHINA_ZH, canonical_zh
 
-CONFIDENT = 50
-SUGGEST = 34
-AMBIGUOUS_MARGIN = 12
-MAX_SUGGESTIONS = 3
-_CANDIDATES = 24
-# Features in more than this share of phrasings (or 64, for small FAQs) are too common to gather
-# candidates from; they still count in the exact score of every candidate.
-_COMMON_DF = 0.005
-_KEYWORD_BONUS = 12.0
-ANSWER_WEIGHT = 0.5
-W_PHRASING = 0.6
-W_COVERAGE = 0.45
-W_FUZZ = 0.1
+__all__ = [
+    "CONFIDENT", "FEATURES", "MAX_SUGGESTIONS", "SUGGEST", "Candidate", "Explanation", "FaqIndex", "MatchResult",
+    "Model", "Scored", "decide",
+]  # fmt: skip
+_LATIN_RUN = re.compile(r"[a-z0-9]+")
+CANDIDATES = 24
+_KEEP = 12
+_GATHER = 48
+# A query is measured against at least a "minimal question's" worth of information, so a lone
+# common word (在吗, hello) cannot cover anything much.
 MIN_INFORMATION = 0.8
-MIN_COVERED = 0.7
-SUGGEST_ALONE = 25
-DOMINANCE = 1.6
-
-
-@dataclass(frozen=True, slots=True)
-class Scored:
-    id: str
-    score: int
-    # Share of the query's information found in the entry's closest phrasing (0–1): a confident
-    # answer needs most of what was asked to be in one way of asking it, not one shared word.
-    covered: float = field(default=1.0, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class MatchResult:
-    """What the matcher made of one query: a confident match, suggestions, or nothing."""
-
-    query: str
-    match: Scored | None
-    suggestions: tuple[Scored, ...] = ()
-
-    @property
-    def band(self) -> str:
-        if self.match is not None:
-            return "answered"
-        return "suggested" if self.suggestions else "unanswered"
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "query": self.query,
-            "match": None if self.match is None else {"id": self.match.id, "score": self.match.score},
-            "suggestions": [{"id": s.id, "score": s.score} for s in self.suggestions],
-        }
-
-
-@dataclass(slots=True)
-class _Doc:
-    entry: int
-    vector: dict[str, float]
-    content: str
+_MAX_CORRECTIONS = 4
 
 
 @dataclass
-class FaqIndex:
-    """Inverted indexes over every phrasing and over each entry's whole vocabulary."""
+class FaqIndex(Postings):
+    """The index of one FAQ, and the model that turns candidate features into bands."""
 
-    entry_ids: list[str]
-    docs: list[_Doc]
-    postings: dict[str, list[tuple[int, float]]]
-    bags: dict[str, list[tuple[int, float]]]
-    idf: dict[str, float]
-    unknown_idf: float
-    keywords: list[tuple[str, ...]]
-    skip: frozenset[str] = field(default_factory=frozenset)
+    model: Model = MODEL
 
     @classmethod
-    def build(cls, entries: Sequence[FaqEntry]) -> FaqIndex:
-        raw: list[tuple[int, dict[str, float], str]] = []
-        keywords: list[tuple[str, ...]] = []
-        bag_sets: list[dict[str, float]] = []
-        for idx, entry in enumerate(entries):
-            bag: dict[str, float] = {}
-            for lang in CONTENT_LANGS:
-                bag.update(dict.fromkeys(features(normalize(entry.answer.get(lang), limit=4000)), ANSWER_WEIGHT))
-            for lang in CONTENT_LANGS:
-                for phrasing in entry.questions.get(lang, ()):
-                    norm = normalize(phrasing)
-                    feats = features(norm)
-                    raw.append((idx, feats, " ".join(words(norm))))
-                    bag.update(dict.fromkeys(feats, 1.0))
-            kws = tuple(
-                dict.fromkeys(
-                    k for lang in CONTENT_LANGS for kw in entry.keywords.get(lang, ()) if (k := normalize(kw))
-                )
-            )
-            for kw in kws:
-                bag.update(dict.fromkeys(features(kw), 1.0))
-            keywords.append(kws)
-            bag_sets.append(bag)
-        df: dict[str, int] = {}
-        for _, feats, _ in raw:
-            for f in feats:
-                df[f] = df.get(f, 0) + 1
-        n = max(len(raw), 1)
-        idf = {f: math.log(1 + n / c) for f, c in df.items()}
-        unknown_idf = math.log(1 + n / 0.5)
-        docs: list[_Doc] = []
-        postings: dict[str, list[tuple[int, float]]] = {}
-        for doc_id, (entry_idx, feats, content) in enumerate(raw):
-            vec = _weigh(feats, idf, unknown_idf)
-            docs.append(_Doc(entry_idx, vec, content))
-            for f, w in vec.items():
-                postings.setdefault(f, []).append((doc_id, w))
-        bags: dict[str, list[tuple[int, float]]] = {}
-        for entry_idx, bag in enumerate(bag_sets):
-            for f, b in bag.items():
-                bags.setdefault(f, []).append((entry_idx, b))
-        limit = max(64, int(_COMMON_DF * n))
-        skip = frozenset(f for f, c in df.items() if c > limit)
-        skip |= frozenset(f for f, p in bags.items() if len(p) > max(64, int(_COMMON_DF * len(entries))))
-        return cls([e.id for e in entries], docs, postings, bags, idf, unknown_idf, keywords, skip)
+    def build(cls, entries: Sequence[FaqEntry], *, model: Model = MODEL) -> FaqIndex:
+        index = cls.from_entries(entries)
+        index.model = model
+        return index
+
+    # -- querying ------------------------------------------------------------------------------
 
     def match(self, query: str) -> MatchResult:
         """Score a user's text against the FAQ and decide the band."""
-        return decide(query.strip(), self.rank(query))
+        return self.explain(query).result
 
     def rank(self, query: str, *, limit: int = 5) -> list[Scored]:
-        """Entries ranked by score (best first), at most ``limit``, with scores 0–100.
+        """Entries ranked by probability (best first), at most ``limit``, with scores 0–100."""
+        return [Scored(c.id, c.score) for c in self.candidates(query)[2][:limit]]
 
-        An entry's score blends how close the query is to its best phrasing (TF-IDF cosine, and
-        a rapidfuzz ratio on content words) with how much of the query the entry's whole
-        vocabulary covers (phrasings, keywords and, weighted lower, the answer).
+    def explain(self, query: str) -> Explanation:
+        """The candidates with their features and probabilities, and why the band was chosen."""
+        norm, corrections, ranked = self.candidates(query)
+        result, reason = decide(query.strip(), ranked, self.model)
+        return Explanation(query.strip(), norm, corrections, tuple(ranked), result, reason)
+
+    def candidates(
+        self, query: str, *, keep: int = _KEEP, gather: int = _GATHER
+    ) -> tuple[str, tuple[tuple[str, str], ...], list[Candidate]]:
+        """Normalised query, spelling corrections made, and candidate entries ranked best first.
+
+        For speed, only the ``gather`` most telling features of a long query look up phrasings, and
+        only the ``keep`` best entries by each of two measures are scored. The model was fitted
+        without these bounds (``keep=CANDIDATES, gather=0``); on every evaluation question the bands
+        come out the same with them.
         """
         norm = normalize(query)
-        raw = _tfidf(features(norm), self.idf, self.unknown_idf)
-        qvec = _unit(raw)
-        if not qvec:
-            return []
-        acc = self._gather(self.postings, qvec, common=False) or self._gather(self.postings, qvec, common=True)
-        # Coverage is measured against at least a "minimal question's" worth of information, so a
-        # lone common word (在吗, hello) cannot cover anything much.
-        mass = max(sum(w * w for w in raw.values()), (MIN_INFORMATION * self.unknown_idf) ** 2)
-        coverage = self._gather(self.bags, {f: w / math.sqrt(mass) for f, w in raw.items()}, common=False, squared=True)
+        corrections: dict[str, str] = {}
+        tried: list[str] = []
+        feats = features(norm, correct=lambda w: self._correct(w, corrections, tried))
+        raw = self.tfidf(feats)
+        mass = sum(w * w for w in raw.values())
+        if not mass:
+            return norm, (), []
+        qnorm = math.sqrt(mass)
+        qvec = {f: w / qnorm for f, w in raw.items()}
+        acc = self._gather_docs(qvec, gather, common=False) or self._gather_docs(qvec, gather, common=True)
+        info = max(mass, (MIN_INFORMATION * self.unknown_idf) ** 2)
+        coverage = self._coverage(raw, info)
         if not acc and not coverage:
-            return []
-        content = " ".join(words(norm))
-        best: dict[int, tuple[float, float, int]] = {}
-        for doc_id, _ in heapq.nlargest(_CANDIDATES, acc.items(), key=lambda kv: kv[1]):
-            doc = self.docs[doc_id]
-            cos = sum(qw * doc.vector.get(f, 0.0) for f, qw in qvec.items())
-            if cos > best.get(doc.entry, (0.0, 0.0, -1))[0]:
-                ratio = fuzz.WRatio(content, doc.content) / 100.0 if content and doc.content else 0.0
-                best[doc.entry] = (cos, ratio, doc_id)
-        entries = set(best) | {e for e, _ in heapq.nlargest(_CANDIDATES, coverage.items(), key=lambda kv: kv[1])}
-        total = sum(raw.values()) or 1.0
-        scored = []
-        for e in entries:
-            cos, ratio, doc_id = best.get(e, (0.0, 0.0, -1))
-            cov = coverage.get(e, 0.0)
-            score = 100.0 * (W_PHRASING * cos + W_COVERAGE * cov + W_FUZZ * ratio * min(1.0, 2 * cov))
-            score = round(min(100.0, score + self._keyword_bonus(e, norm)))
-            vector = self.docs[doc_id].vector if doc_id >= 0 else {}
-            covered = sum(w for f, w in raw.items() if f in vector) / total
-            scored.append(Scored(self.entry_ids[e], score, covered))
-        scored.sort(key=lambda s: -s.score)
-        return scored[:limit]
+            return norm, tuple(corrections.items()), []
 
-    def _gather(
-        self,
-        index: dict[str, list[tuple[int, float]]],
-        qvec: dict[str, float],
-        *,
-        common: bool,
-        squared: bool = False,
-    ) -> dict[int, float]:
-        """Accumulate over the postings of the query's rare (or only its common) features."""
-        acc: defaultdict[int, float] = defaultdict(float)
-        skip = self.skip
-        for f, qw in qvec.items():
-            if (f in skip) is common:
-                weight = qw * qw if squared else qw
-                for key, w in index.get(f, ()):
-                    acc[key] += weight * w
+        content_words = words(norm)
+        content = " ".join(content_words)
+        compact, word_set = canonical_zh("".join(norm.split())), frozenset(content_words)
+        best: dict[int, tuple[float, int]] = {}
+        recall: dict[int, float] = {}
+        qids = {fid: qvec[f] for f in qvec if (fid := self.vocab.get(f)) is not None}
+        for doc_id, _ in heapq.nlargest(CANDIDATES, acc.items(), key=lambda kv: kv[1]):
+            cos, rec = self._cosine(doc_id, qids)
+            entry = self.doc_entry[doc_id]
+            if cos > best.get(entry, (-1.0, -1))[0]:
+                best[entry] = (cos, doc_id)
+            recall[entry] = max(rec, recall.get(entry, 0.0))
+        # Candidates: the entries best by closest phrasing and best by coverage. Features depend only
+        # on the entry itself and on the best two by each measure, so the rest would rank far below.
+        by_cos = heapq.nlargest(keep, best, key=lambda e: best[e][0])
+        pool = set(by_cos) | {e for e, _ in heapq.nlargest(keep, coverage.items(), key=lambda kv: kv[1])}
+        total = sum(raw.values())
+        raw_ids = {fid: w for f, w in raw.items() if (fid := self.vocab.get(f)) is not None}
+        known = sum(w * w for f, w in raw.items() if f in self.vocab) / mass
+        size = min(1.0, qnorm / (3 * self.unknown_idf))
+        abroad = float(_abroad_only(norm))
+        # Concepts of the query, with how distinctive each is; one no entry has at all is as distinctive
+        # as can be (a question about a phone is about something the FAQ does not cover).
+        concepts = [(self.vocab.get(f, -1), self.topics.get(self.vocab.get(f, -1), 1.0)) for f in raw if f[:2] == "c:"]
+        rows: list[tuple[int, float, float, float, float, float, float, str]] = []
+        for e in pool:
+            cos, doc_id = best.get(e, (0.0, -1))
+            cov = coverage.get(e, 0.0)
+            phrasing = self.doc_content[doc_id] if doc_id >= 0 else ""
+            if doc_id >= 0:
+                start, end = self.doc_ptr[doc_id], self.doc_ptr[doc_id + 1]
+                covered = sum(raw_ids.get(f, 0.0) for f in self.doc_feat[start:end]) / total
+            else:
+                covered = 0.0
+            ratio = fuzz.WRatio(content, phrasing) / 100.0 if content and phrasing else 0.0
+            rows.append(
+                (e, cos, cov, covered, ratio, self._keyword_hits(e, compact, word_set), recall.get(e, 0.0), phrasing)
+            )
+        cos_sorted = sorted((r[1] for r in rows), reverse=True)
+        cov_sorted = sorted((r[2] for r in rows), reverse=True)
+        out: list[Candidate] = []
+        for e, cos, cov, covered, ratio, kw, rec, phrasing in rows:
+            other_cos = cos_sorted[1] if cos == cos_sorted[0] and len(cos_sorted) > 1 else cos_sorted[0]
+            other_cov = cov_sorted[1] if cov == cov_sorted[0] and len(cov_sorted) > 1 else cov_sorted[0]
+            if len(rows) == 1:
+                other_cos = other_cov = 0.0
+            topic = max((t for fid, t in concepts if self.in_bag(fid, e)), default=0.0)
+            other_topic = max((t for fid, t in concepts if not self.in_bag(fid, e)), default=0.0)
+            x = (cos, cov, covered, ratio, kw, cos - other_cos, cov - other_cov, known, rec, size, abroad, topic,
+                 other_topic)  # fmt: skip
+            out.append(Candidate(e, self.entry_ids[e], x, self.model.probability(x), phrasing))
+        out.sort(key=lambda c: (-c.probability, c.entry))
+        return norm, tuple(corrections.items()), out
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _gather_docs(self, qvec: dict[str, float], limit: int, *, common: bool) -> dict[int, float]:
+        """Accumulate dot products over the postings of the query's rare (or only its common) features."""
+        acc: dict[int, float] = {}
+        get, vocab, flags = acc.get, self.vocab, self.common
+        ptr, docs, weights = self.post_ptr, self.post_doc, self.post_w
+        gathered = [
+            (qw, fid) for f, qw in qvec.items() if (fid := vocab.get(f)) is not None and bool(flags[fid]) is common
+        ]
+        if limit and len(gathered) > limit:  # a long story: its most telling features find the candidates
+            gathered = heapq.nlargest(limit, gathered)
+        for qw, fid in gathered:
+            start, end = ptr[fid], ptr[fid + 1]
+            for doc_id, w in zip(docs[start:end], weights[start:end], strict=True):
+                acc[doc_id] = get(doc_id, 0.0) + qw * w
         return acc
 
-    def _keyword_bonus(self, entry: int, norm: str) -> float:
-        hits = sum(1 for kw in self.keywords[entry] if _contains(norm, kw))
-        return _KEYWORD_BONUS * min(hits, 2) / 2
+    def _coverage(self, raw: dict[str, float], info: float) -> dict[int, float]:
+        """Per entry, the share of the query's squared TF-IDF mass that its bag contains (rare features)."""
+        acc: dict[int, float] = {}
+        for f, w in raw.items():
+            fid = self.vocab.get(f)
+            if fid is None:
+                continue
+            share = w * w / info
+            start, end = self.bag_ptr[fid], self.bag_ptr[fid + 1]
+            if self.common[fid]:
+                continue
+            for e in self.bag_entry[start:end]:
+                acc[e] = acc.get(e, 0.0) + share
+        return acc
+
+    def _cosine(self, doc_id: int, qids: dict[int, float]) -> tuple[float, float]:
+        """Cosine with one phrasing, and the share of that phrasing (squared weights) in the query."""
+        start, end = self.doc_ptr[doc_id], self.doc_ptr[doc_id + 1]
+        cos = rec = 0.0
+        for f, w in zip(self.doc_feat[start:end], self.doc_w[start:end], strict=True):
+            qw = qids.get(f)
+            if qw is not None:
+                cos += qw * w
+                rec += w * w
+        return cos, rec
+
+    def _keyword_hits(self, entry: int, compact: str, word_set: frozenset[str]) -> float:
+        hits = 0
+        for kw in self.keywords[entry]:
+            if kw in compact if isinstance(kw, str) else kw <= word_set:
+                hits += 1
+                if hits == 2:
+                    break
+        return hits / 2
+
+    def _correct(self, word: str, made: dict[str, str], tried: list[str]) -> str:
+        """A Latin word the FAQ does not know, replaced by a known word one edit away (if any).
+
+        At most ``_MAX_CORRECTIONS`` unknown words of a query are tried (a long story in English has
+        many words the FAQ never uses; each try looks up a few hundred variants).
+        """
+        if len(word) < 5 or word in self.latin or not word.isalpha() or len(tried) >= _MAX_CORRECTIONS:
+            return word
+        tried.append(word)
+        n = len(word)
+        near = [w for size in (n - 1, n, n + 1) for w in self.spelling.get((word[0], size), ())]
+        # One edit (optimal string alignment: a swap of two neighbours is one edit too); typos rarely
+        # change the first letter, and requiring it keeps real words (iphone) from "correcting".
+        found = process.extractOne(word, near, scorer=OSA.distance, score_cutoff=1) if near else None
+        if found is None:
+            return word
+        made[word] = found[0]
+        return str(found[0])
 
 
-def decide(query: str, ranked: list[Scored]) -> MatchResult:
-    """The three bands.
-
-    - answered: a high score, clearly ahead of the next entry, and most of the question found in
-      one phrasing of the entry;
-    - suggested: entries scoring well enough, or one entry far ahead of all others;
-    - unanswered: nothing relevant enough.
-    """
-    if not ranked:
-        return MatchResult(query, None)
-    top = ranked[0]
-    runner_up = ranked[1].score if len(ranked) > 1 else 0
-    if top.score >= CONFIDENT and top.score - runner_up >= AMBIGUOUS_MARGIN and top.covered >= MIN_COVERED:
-        return MatchResult(query, top)
-    suggestions = [s for s in ranked[:MAX_SUGGESTIONS] if s.score >= SUGGEST]
-    if not suggestions and top.score >= SUGGEST_ALONE and top.score >= DOMINANCE * max(runner_up, 1):
-        suggestions = [top]
-    return MatchResult(query, None, tuple(suggestions))
-
-
-def _contains(text: str, keyword: str) -> bool:
-    """Substring test that respects word boundaries for Latin keywords."""
-    if not keyword.isascii():
-        return keyword in text
-    return f" {keyword} " in f" {text} "
-
-
-def _tfidf(feats: dict[str, float], idf: dict[str, float], unknown: float) -> dict[str, float]:
-    """TF-IDF weights. Features no phrasing has count as rare: they dilute a match, never help it."""
-    return {f: ((1 + math.log(tf)) if tf >= 1 else tf) * idf.get(f, unknown) for f, tf in feats.items()}
-
-
-def _weigh(feats: dict[str, float], idf: dict[str, float], unknown: float) -> dict[str, float]:
-    return _unit(_tfidf(feats, idf, unknown))
-
-
-def _unit(vec: dict[str, float]) -> dict[str, float]:
-    norm = math.sqrt(sum(w * w for w in vec.values()))
-    return {f: w / norm for f, w in vec.items()} if norm else {}
+def _abroad_only(norm: str) -> bool:
+    """Whether the text names a place or nationality abroad and nothing that places it in China."""
+    latin = set(_LATIN_RUN.findall(norm))
+    compact = "".join(norm.split())
+    if latin & CHINA_EN or any(w in compact for w in CHINA_ZH):
+        return False
+    return bool(latin & ABROAD_EN) or any(w in compact for w in ABROAD_ZH)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from bot.db.models import Question
@@ -64,4 +65,15 @@ def questions(s: Session, *, outcome: str | None = None, since: datetime | None 
         stmt = stmt.where(Question.outcome == outcome)
     if since is not None:
         stmt = stmt.where(col(Question.asked_at) >= since)
+    return s.exec(stmt).all()
+
+
+def missed_questions(s: Session, *, since: datetime) -> Sequence[Question]:
+    """Questions asked since then that got only suggestions or nothing, or an answer marked not helpful."""
+    stmt = (
+        select(Question)
+        .where(col(Question.asked_at) >= since)
+        .where(or_(col(Question.outcome).in_(("suggested", "unanswered")), col(Question.helpful).is_(False)))
+        .order_by(col(Question.id))
+    )
     return s.exec(stmt).all()

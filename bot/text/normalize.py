@@ -5,18 +5,21 @@ Simplified characters (OpenCC t2s), case, punctuation and runs of white space. T
 is kept by callers for display.
 
 ``features`` turns normalised text into weighted retrieval features: CJK character unigrams and
-bigrams, Latin words (lightly stemmed) and their character trigrams, so that paraphrases and typos
-still share features with the stored phrasings.
+bigrams, the toneless pinyin of each bigram (a pinyin-input slip such as 过其 for 过期 keeps it),
+Latin words (lightly stemmed) and their character trigrams, and language-neutral concept features
+(``c:护照`` for 护照, 本子 and passport alike, see ``bot.text.synonyms``), so that paraphrases,
+typos and questions in the other language still share features with the stored phrasings.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from bot.text.script import is_cjk_char, to_simplified
-from bot.text.synonyms import canonical_en, canonical_zh
+from bot.text.pinyin import syllable
+from bot.text.script import to_simplified
+from bot.text.synonyms import CONCEPTS, canonical_en, canonical_zh
 
 _DROP_CATEGORIES = frozenset({"Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sm", "Sc", "Sk", "So", "Cc", "Cf"})
 
@@ -58,8 +61,35 @@ ZH_STOP_PHRASES: tuple[str, ...] = (
     "一些",
     "这个",
     "那个",
+    "为什么",
+    "怎样",
+    "没有",
+    "咋整",
+    "咋弄",
+    "咋办",
+    "咋回事",
+    "怎么弄",
+    "怎么搞",
+    "怎么整",
+    "怎么回事",
+    "点算",
+    "点办",
+    "可以吗",
+    "行不行",
+    "好不好",
+    "麻烦",
+    "有人知道",
+    "谁知道",
+    "知道吗",
+    "需不需要",
+    "要不要",
+    "是不是",
+    "能不能",
+    "可不可以",
+    "还能",
+    "大家好",
 )
-_ZH_STOP_SINGLE = frozenset("的吗呢吧啊呀哦嘛么")
+_ZH_STOP_SINGLE = frozenset("的吗呢吧啊呀哦嘛么啦呗咯哈嗯噢喔哇咧呐咋啥")
 
 EN_STOPWORDS = frozenset(
     """
@@ -73,35 +103,28 @@ EN_STOPWORDS = frozenset(
 )
 
 _SPACE_RE = re.compile(r"\s+")
+# Written Cantonese 係 (is) becomes 系 (system) in OpenCC's t2s, so it is folded first; 關係 stays.
+_CANTONESE_HAI = re.compile(r"(?<![關关聯联干])係")
 _MAX_NORMALIZED = 600
 
 
 def normalize(text: str, *, limit: int = _MAX_NORMALIZED) -> str:
     """Fold width, script, case, punctuation and spacing; keep at most ``limit`` characters."""
     text = unicodedata.normalize("NFKC", text[: limit * 2])
-    text = to_simplified(text).casefold()
+    text = to_simplified(_CANTONESE_HAI.sub("是", text)).casefold()
     chars = [" " if unicodedata.category(ch) in _DROP_CATEGORIES else ch for ch in text]
     return _SPACE_RE.sub(" ", "".join(chars)).strip()[:limit]
 
 
+_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"  # as script.is_cjk_char
+_RUN_RE = re.compile(f"([{_CJK_CLASS}]+)|([^\\s{_CJK_CLASS}]+)")
+
+
 def _runs(text: str) -> Iterator[tuple[bool, str]]:
     """Split normalised text into maximal runs of CJK and of other non-space characters."""
-    buf: list[str] = []
-    cjk_run = False
-    for ch in text:
-        if ch.isspace():
-            if buf:
-                yield cjk_run, "".join(buf)
-                buf = []
-            continue
-        cjk = is_cjk_char(ch)
-        if buf and cjk != cjk_run:
-            yield cjk_run, "".join(buf)
-            buf = []
-        cjk_run = cjk
-        buf.append(ch)
-    if buf:
-        yield cjk_run, "".join(buf)
+    for m in _RUN_RE.finditer(text):
+        cjk = m.group(1)
+        yield (True, cjk) if cjk else (False, m.group(2))
 
 
 def _zh_segments(run: str) -> list[str]:
@@ -113,16 +136,55 @@ def _zh_segments(run: str) -> list[str]:
     return run.split()
 
 
+_VOWELS = frozenset("aeiouy")
+# Feature weights (term frequencies before IDF): a bigram or a word counts 1.
+UNIGRAM = 0.5
+PINYIN = 0.5
+TRIGRAM = 0.25
+CONCEPT = 3.0
+
+
 def stem(word: str) -> str:
-    """A deliberately tiny English stemmer: enough for plural and -ing/-ed forms to meet."""
-    for suffix, min_len in (("ies", 5), ("ing", 6), ("ed", 5), ("es", 5), ("s", 4)):
-        if word.endswith(suffix) and len(word) >= min_len:
-            if suffix == "ies":
-                return word[:-3] + "y"
-            if suffix == "es" and not word.endswith(("ses", "xes", "ches", "shes")):
-                return word[:-1]
-            return word[: -len(suffix)]
+    """A small English stemmer: inflections and a final -e, so expire/expires/expired/expiring meet.
+
+    Irregular and derived forms (children, marriage) are folded by the synonym table instead.
+    """
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("sses"):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        base = word[: -len(suffix)]
+        if word.endswith(suffix) and len(base) >= 3 and _VOWELS & set(base):
+            word = base[:-1] if len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz" else base
+            break
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
     return word
+
+
+def _en_key(phrase: str) -> str:
+    """A concept's English words as they appear among a text's content words."""
+    return " ".join(_en_word(w) for w in normalize(phrase).split() if w not in EN_STOPWORDS)
+
+
+def _en_word(run: str) -> str:
+    return stem(canonical_en(run))
+
+
+_ZH_CONCEPTS: dict[str, list[tuple[str, str]]] = {}
+_EN_CONCEPTS: dict[str, str] = {}
+for _concept, (_zh_terms, _en_terms) in CONCEPTS.items():
+    for _term in _zh_terms:
+        _term = canonical_zh(normalize(_term))
+        _ZH_CONCEPTS.setdefault(_term[0], []).append((_term, "c:" + _concept))
+    for _term in _en_terms:
+        if _key := _en_key(_term):
+            _EN_CONCEPTS[_key] = "c:" + _concept
 
 
 def words(text: str) -> list[str]:
@@ -132,29 +194,49 @@ def words(text: str) -> list[str]:
         if cjk:
             out.extend(_zh_segments(run))
         elif run not in EN_STOPWORDS:
-            out.append(canonical_en(stem(run)))
+            out.append(_en_word(run))
     return out
 
 
-def features(text: str) -> dict[str, float]:
-    """Weighted retrieval features of normalised text (term frequencies, before IDF)."""
+def features(text: str, *, correct: Callable[[str], str] | None = None) -> dict[str, float]:
+    """Weighted retrieval features of normalised text (term frequencies, before IDF).
+
+    ``correct`` may replace a Latin word the index does not know by one it knows (a typo).
+    """
     feats: dict[str, float] = {}
 
     def add(key: str, weight: float) -> None:
         feats[key] = feats.get(key, 0.0) + weight
 
+    previous = ""
     for cjk, run in _runs(text):
         if cjk:
+            previous = ""
             for seg in _zh_segments(run):
-                for i, ch in enumerate(seg):
-                    add(ch, 0.5)
-                    if i + 1 < len(seg):
-                        add(seg[i : i + 2], 1.0)
+                _zh_features(seg, add, feats)
         elif run not in EN_STOPWORDS:
-            word = canonical_en(stem(run))
+            word = _en_word(correct(run) if correct else run)
             add("w:" + word, 1.0)
             if len(word) >= 4 and not word.isdigit():
                 padded = f"<{word}>"
                 for i in range(len(padded) - 2):
-                    add("t:" + padded[i : i + 3], 0.25)
+                    add("t:" + padded[i : i + 3], TRIGRAM)
+            for key in (word, f"{previous} {word}"):
+                if concept := _EN_CONCEPTS.get(key):
+                    feats[concept] = CONCEPT
+            previous = word
     return feats
+
+
+def _zh_features(seg: str, add: Callable[[str, float], None], feats: dict[str, float]) -> None:
+    sounds = [syllable(ch) for ch in seg]
+    for i, ch in enumerate(seg):
+        if UNIGRAM:
+            add(ch, UNIGRAM)
+        if i + 1 < len(seg):
+            add(seg[i : i + 2], 1.0)
+            if PINYIN and sounds[i] and sounds[i + 1]:
+                add(f"p:{sounds[i]} {sounds[i + 1]}", PINYIN)
+        for term, concept in _ZH_CONCEPTS.get(ch, ()):
+            if seg.startswith(term, i):
+                feats[concept] = CONCEPT

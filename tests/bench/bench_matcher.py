@@ -4,7 +4,10 @@ Run as a script (not collected by pytest):  python tests/bench/bench_matcher.py 
 
 It prints a table with latency p50/p99 of ``FaqIndex.match`` next to a plain
 ``rapidfuzz.process.extractOne`` scan over every normalised phrasing, measured in the same run
-on the same queries. Targets: p99 ≤ 2 ms and ≥ 20× faster than the scan.
+on the same queries. The queries are not easy: exact phrasings, typos (a Chinese character of the
+same sound, an English letter dropped, doubled or swapped), long stories with words of other entries
+in them, Chinese mixed with English, padded paraphrases and off-topic messages, in equal shares
+(each kind's latency is printed too). Targets: p99 ≤ 2 ms and ≥ 20× faster than the scan.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bot.faq.entries import FaqEntry, Localized
 from bot.faq.matcher import FaqIndex
 from bot.text.normalize import normalize
+from bot.text.pinyin import syllable
 
 ZH_FRAMES = [
     "{}怎么办",
@@ -37,6 +41,7 @@ ZH_FRAMES = [
     "我想了解{}",
 ]
 EN_FRAMES = ["how do i {}", "{} help", "where can i {}", "question about {}", "{}", "what is needed for {}"]
+TARGET_P99_MS = 2.0
 SYLLABLES = (
     "ba be bi bo bu ka ke ki ko ku ra re ri ro ru ta te ti to tu sa se si so su na ne ni no nu la le li lo"
 ).split()
@@ -84,19 +89,63 @@ def make_entries(n: int, per_entry: int, rng: random.Random) -> list[FaqEntry]:
     return entries
 
 
-def make_queries(entries: list[FaqEntry], count: int, rng: random.Random) -> list[str]:
+_OFFTOPIC = [
+    "今天天气怎么样", "hello there", "asdfghjkl", "推荐一部电影", "how are you doing",
+    "我昨天在超市买了很多水果，回家发现有一半是坏的，老板也不肯退，真是气死我了，你说怎么办才好呢",
+    "can you recommend a good restaurant near the central station, something not too expensive please",
+]  # fmt: skip
+_STORY_ZH = "我在国外已经住了十几年了，平时工作很忙，家里老人也在老家，最近遇到一件事想请教一下："
+_STORY_EN = "I have been living abroad for many years and my parents are still back home. Quick question: "
+
+
+def _homophones() -> dict[str, list[str]]:
+    by_sound: dict[str, list[str]] = {}
+    for code in range(0x4E00, 0x4E00 + 3500):
+        by_sound.setdefault(syllable(chr(code)), []).append(chr(code))
+    return by_sound
+
+
+def _typo(text: str, rng: random.Random, by_sound: dict[str, list[str]]) -> str:
+    """One slip: a Chinese character swapped for another of the same sound (a pinyin-input slip), or a
+    letter dropped, doubled or swapped in an English word."""
+    cjk = [i for i, ch in enumerate(text) if "\u4e00" <= ch <= "\u9fff"]
+    if cjk and rng.random() < 0.7:
+        i = rng.choice(cjk)
+        same = [c for c in by_sound.get(syllable(text[i]), []) if c != text[i]]
+        if same:
+            return text[:i] + rng.choice(same) + text[i + 1 :]
+    words = text.split()
+    long = [k for k, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+    if not long:
+        return text
+    k = rng.choice(long)
+    w, j = words[k], rng.randrange(1, len(words[k]) - 1)
+    words[k] = rng.choice([w[:j] + w[j + 1 :], w[:j] + w[j] + w[j:], w[: j - 1] + w[j] + w[j - 1] + w[j + 1 :]])
+    return " ".join(words)
+
+
+def make_queries(entries: list[FaqEntry], count: int, rng: random.Random) -> list[tuple[str, str]]:
+    """(kind, query) pairs: exact, typo, story, mixed, paraphrase and off-topic, in equal shares."""
+    by_sound = _homophones()
     queries = []
     for k in range(count):
         entry = rng.choice(entries)
-        text = rng.choice([*entry.questions["zh"], *entry.questions["en"]])
-        if k % 4 == 1 and len(text) > 4:  # a typo: drop one character
-            cut = rng.randrange(len(text))
-            text = text[:cut] + text[cut + 1 :]
-        elif k % 4 == 2:  # a paraphrase: extra words around it
+        zh, en = rng.choice(entry.questions["zh"]), rng.choice(entry.questions["en"])
+        text = rng.choice([zh, en])
+        kind = ("exact", "typo", "story", "mixed", "paraphrase", "off-topic")[k % 6]
+        if kind == "typo":
+            text = _typo(text, rng, by_sound)
+        elif kind == "story":  # a long message: the question inside a story, and words of other entries
+            other = rng.choice(entries)
+            noise = rng.choice(other.questions["zh"]) if text == zh else rng.choice(other.questions["en"])
+            text = (_STORY_ZH if text == zh else _STORY_EN) + noise + "。" + text + "。" + _STORY_ZH[:20]
+        elif kind == "mixed":  # Chinese with the entry's English words in it
+            text = zh[: len(zh) // 2] + " " + " ".join(en.split()[-3:]) + " " + zh[len(zh) // 2 :]
+        elif kind == "paraphrase":
             text = "你好 " + text + " 谢谢"
-        elif k % 4 == 3:  # off-topic
-            text = rng.choice(["今天天气怎么样", "hello there", "asdfghjkl", "推荐一部电影", "how are you doing"])
-        queries.append(text)
+        elif kind == "off-topic":
+            text = rng.choice(_OFFTOPIC)
+        queries.append((kind, text))
     return queries
 
 
@@ -123,17 +172,21 @@ def main() -> int:
     t0 = time.perf_counter()
     index = FaqIndex.build(entries)
     build_s = time.perf_counter() - t0
-    _, peak = tracemalloc.get_traced_memory()
+    size, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
-    queries = make_queries(entries, args.queries, rng)
+    kinds_queries = make_queries(entries, args.queries, rng)
+    queries = [q for _, q in kinds_queries]
     for q in queries[:50]:  # warm-up
         index.match(q)
     indexed: list[float] = []
-    for q in queries:
+    by_kind: dict[str, list[float]] = {}
+    for kind, q in kinds_queries:
         t = time.perf_counter()
         index.match(q)
-        indexed.append((time.perf_counter() - t) * 1000)
+        ms = (time.perf_counter() - t) * 1000
+        indexed.append(ms)
+        by_kind.setdefault(kind, []).append(ms)
 
     choices = [normalize(p) for e in entries for lang in ("zh", "en") for p in e.questions[lang]]
     scan: list[float] = []
@@ -149,12 +202,15 @@ def main() -> int:
 
     print(
         f"FAQ: {args.entries} entries, {phrasings} phrasings; index built in {build_s:.2f} s, "
-        f"peak {peak / 2**20:.1f} MiB during build"
+        f"peak {peak / 2**20:.1f} MiB during build, {size / 2**20:.1f} MiB kept"
     )
     print()
     print(f"{'method':<34}{'queries':>9}{'p50 ms':>10}{'p99 ms':>10}{'mean ms':>10}")
     print("-" * 73)
-    for name, values in (("FaqIndex.match (indexed)", indexed), ("extractOne scan (WRatio)", scan)):
+    rows = [("FaqIndex.match (indexed)", indexed)]
+    rows += [(f"  {kind}", values) for kind, values in by_kind.items()]
+    rows.append(("extractOne scan (WRatio)", scan))
+    for name, values in rows:
         print(
             f"{name:<34}{len(values):>9}{percentile(values, 50):>10.3f}{percentile(values, 99):>10.3f}"
             f"{statistics.fmean(values):>10.3f}"
@@ -162,10 +218,10 @@ def main() -> int:
     print()
     print(f"speed-up (median, same {len(same)} queries): {speedup:.0f}x")
     print(
-        f"target p99 <= 2 ms: {'met' if p99 <= 2 else 'NOT met'} ({p99:.3f} ms); "
+        f"target p99 <= {TARGET_P99_MS} ms: {'met' if p99 <= TARGET_P99_MS else 'NOT met'} ({p99:.3f} ms); "
         f"target >= 20x: {'met' if speedup >= 20 else 'NOT met'}"
     )
-    return 0 if p99 <= 2 and speedup >= 20 else 1
+    return 0 if p99 <= TARGET_P99_MS and speedup >= 20 else 1
 
 
 if __name__ == "__main__":

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.content.live import LiveFaq
 from bot.faq.entries import FaqEntry, Localized
+from bot.faq.evaluation import load_cases
 from bot.faq.matcher import CONFIDENT, SUGGEST, FaqIndex, MatchResult
 from bot.text.script import to_traditional
 
-EVAL = yaml.safe_load((Path(__file__).resolve().parents[1] / "data" / "faq_eval.yaml").read_text(encoding="utf-8"))
+EVAL = load_cases(Path(__file__).resolve().parents[1] / "data" / "faq_eval.yaml")
 REQUIRED = {
     "passport-renewal", "lost-passport", "visa-ethnic-chinese", "permanent-residence",
     "overseas-chinese-status", "returnee-relative-status", "return-settlement", "id-card",
@@ -47,60 +47,19 @@ def test_every_entry_answers_its_own_phrasings_in_both_scripts(live_faq: LiveFaq
     assert failures == []
 
 
-def _held_out() -> list[tuple[str, str]]:
-    return [(eid, q) for eid, queries in EVAL["expect"].items() for q in queries]
+OFFTOPIC = [c.query for c in EVAL if c.expected is None and c.style == "plain"]
+LOOKALIKE = [c.query for c in EVAL if c.expected is None and c.style == "lookalike"]
 
 
-def _outcomes(index: FaqIndex, cases: list[tuple[str, str]]) -> tuple[int, int, list[tuple[str, str, object]]]:
-    answered = suggested = 0
-    wrong = []
-    for eid, query in cases:
-        result = index.match(query)
-        if result.match is not None:
-            if result.match.id == eid:
-                answered += 1
-            else:
-                wrong.append((eid, query, result.match))
-        elif eid in {s.id for s in result.suggestions}:
-            suggested += 1
-    return answered, suggested, wrong
-
-
-def test_held_out_paraphrases_are_offered_and_never_wrongly_answered(index: FaqIndex) -> None:
-    """Queries written without seeing faq/: almost always offered (answer or button), never a wrong answer.
-
-    The matcher is deliberately cautious: a confident answer needs most of the question to be in one
-    phrasing of the entry, so most paraphrases come back as suggestion buttons, one tap away.
-    """
-    cases = _held_out()
-    answered, suggested, wrong = _outcomes(index, cases)
-    print(f"held-out: {answered} answered, {suggested} suggested, {len(wrong)} wrong of {len(cases)}")
-    assert len(cases) >= 150
-    assert (answered + suggested) / len(cases) >= 0.8
-    assert wrong == []
-
-
-def test_review_paraphrases_are_at_least_suggested(index: FaqIndex) -> None:
-    cases = [(eid, q) for eid, queries in EVAL["review_expect"].items() for q in queries]
-    answered, suggested, wrong = _outcomes(index, cases)
-    assert wrong == []
-    assert answered + suggested >= len(cases) // 4
-
-
-@pytest.mark.parametrize("query", EVAL["review_not_confident"])
+@pytest.mark.parametrize("query", LOOKALIKE)
 def test_look_alike_questions_about_other_things_get_no_answer(index: FaqIndex, query: str) -> None:
     """A bank card, a car or a visa expiring in China share words with FAQ entries, but are not them."""
     assert index.match(query).match is None
 
 
-@pytest.mark.parametrize("query", EVAL["offtopic"])
+@pytest.mark.parametrize("query", OFFTOPIC)
 def test_off_topic_messages_get_no_answer(index: FaqIndex, query: str) -> None:
     assert index.match(query).match is None
-
-
-def test_off_topic_messages_rarely_even_get_suggestions(index: FaqIndex) -> None:
-    noisy = [q for q in EVAL["offtopic"] if index.match(q).suggestions]
-    assert len(noisy) <= 3, noisy
 
 
 @pytest.mark.parametrize(

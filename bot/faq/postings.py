@@ -1,0 +1,189 @@
+"""The FAQ's phrasings as an index in flat arrays (compressed sparse rows), built once per FAQ.
+
+Every phrasing's TF-IDF vector (``doc_*``), the phrasings each feature occurs in (``post_*``), the
+entries whose "bag" (features of all their phrasings and keywords) has it (``bag_*``), and what the
+matcher needs besides: keywords, the Latin words known (for spelling correction) and how distinctive
+each concept is across entries. :class:`bot.faq.matcher.FaqIndex` queries it.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Self
+
+from bot.faq.entries import CONTENT_LANGS, FaqEntry
+from bot.text.normalize import EN_STOPWORDS, features, normalize, words
+from bot.text.script import has_cjk
+from bot.text.synonyms import canonical_zh
+
+# Features in more than this share of phrasings (or 64, for small FAQs) are too common to gather
+# candidates from; they still count in the exact score of every candidate.
+_COMMON_DF = 0.005
+# Whether an entry's answer text counts in its bag (coverage). Measured on the development set: it
+# does not help (answers mention many topics in passing), so answers stay out of the candidate path.
+ANSWER_IN_BAG = False
+# The IDF a feature no phrasing has gets, as a share of the rarest possible: such words dilute a match.
+UNKNOWN_WEIGHT = 1.0
+
+
+def _empty_u32() -> array[int]:
+    return array("I")
+
+
+def _empty_f32() -> array[float]:
+    return array("f")
+
+
+@dataclass
+class Postings:
+    """Inverted indexes over every phrasing and over each entry's whole vocabulary, in flat arrays."""
+
+    entry_ids: tuple[str, ...]
+    vocab: dict[str, int]
+    idf: array[float]
+    unknown_idf: float
+    common: bytearray  # 1 for features too common to gather candidates from
+    doc_entry: array[int] = field(default_factory=_empty_u32)
+    doc_ptr: array[int] = field(default_factory=_empty_u32)  # doc d's features: doc_feat[doc_ptr[d]:doc_ptr[d+1]]
+    doc_feat: array[int] = field(default_factory=_empty_u32)
+    doc_w: array[float] = field(default_factory=_empty_f32)
+    doc_content: list[str] = field(default_factory=list)
+    post_ptr: array[int] = field(default_factory=_empty_u32)  # feature f's phrasings: post_doc[post_ptr[f]:…]
+    post_doc: array[int] = field(default_factory=_empty_u32)
+    post_w: array[float] = field(default_factory=_empty_f32)
+    bag_ptr: array[int] = field(default_factory=_empty_u32)  # feature f's entries: bag_entry[bag_ptr[f]:…]
+    bag_entry: array[int] = field(default_factory=_empty_u32)
+    keywords: list[tuple[str | frozenset[str], ...]] = field(default_factory=list)
+    latin: frozenset[str] = frozenset()  # Latin words of phrasings and keywords, for spelling correction
+    spelling: dict[tuple[str, int], tuple[str, ...]] = field(default_factory=dict)  # by first letter, length
+    topics: dict[int, float] = field(default_factory=dict)  # concept feature → inverse entry frequency, 0–1
+
+    @classmethod
+    def from_entries(cls, entries: Sequence[FaqEntry]) -> Self:
+        raw: list[tuple[int, dict[str, float], str]] = []
+        keywords: list[tuple[str | frozenset[str], ...]] = []
+        bags: list[set[str]] = []
+        latin: set[str] = set()
+        for idx, entry in enumerate(entries):
+            bag: set[str] = set()
+            if ANSWER_IN_BAG:
+                for lang in CONTENT_LANGS:
+                    bag.update(features(normalize(entry.answer.get(lang), limit=4000)))
+            for lang in CONTENT_LANGS:
+                for phrasing in entry.questions.get(lang, ()):
+                    norm = normalize(phrasing)
+                    feats = features(norm)
+                    raw.append((idx, feats, " ".join(words(norm))))
+                    bag.update(feats)
+                    latin.update(latin_words(norm))
+            kws = tuple(
+                dict.fromkeys(
+                    k for lang in CONTENT_LANGS for kw in entry.keywords.get(lang, ()) if (k := normalize(kw))
+                )
+            )
+            for kw in kws:
+                bag.update(features(kw))
+                latin.update(latin_words(kw))
+            keywords.append(tuple(keyword_key(kw) for kw in kws))
+            bags.append(bag)
+
+        vocab: dict[str, int] = {}
+        df: list[int] = []
+        for _, feats, _ in raw:
+            for f in feats:
+                fid = vocab.setdefault(f, len(vocab))
+                if fid == len(df):
+                    df.append(0)
+                df[fid] += 1
+        for bag in bags:
+            for f in bag:
+                if vocab.setdefault(f, len(vocab)) == len(df):
+                    df.append(0)
+        n = max(len(raw), 1)
+        unknown_idf = UNKNOWN_WEIGHT * math.log(1 + n / 0.5)
+        idf = array("f", (math.log(1 + n / c) if c else unknown_idf for c in df))
+        index = cls(tuple(e.id for e in entries), vocab, idf, unknown_idf, bytearray(len(vocab)))
+        index.keywords = keywords
+        index.latin = frozenset(latin)
+        by_key: dict[tuple[str, int], list[str]] = {}
+        for word in sorted(latin):
+            if word not in EN_STOPWORDS:
+                by_key.setdefault((word[0], len(word)), []).append(word)
+        index.spelling = {k: tuple(v) for k, v in by_key.items()}
+
+        postings: list[list[tuple[int, float]]] = [[] for _ in vocab]
+        index.doc_ptr.append(0)
+        for doc_id, (entry_idx, feats, content) in enumerate(raw):
+            vec = index.unit_vector(feats)
+            index.doc_entry.append(entry_idx)
+            for fid, w in sorted(vec.items()):
+                index.doc_feat.append(fid)
+                index.doc_w.append(w)
+                postings[fid].append((doc_id, w))
+            index.doc_ptr.append(len(index.doc_feat))
+            index.doc_content.append(content)
+        index.post_ptr.append(0)
+        for plist in postings:
+            for doc_id, w in plist:
+                index.post_doc.append(doc_id)
+                index.post_w.append(w)
+            index.post_ptr.append(len(index.post_doc))
+        bag_lists: list[list[int]] = [[] for _ in vocab]
+        for entry_idx, bag in enumerate(bags):
+            for f in bag:
+                bag_lists[vocab[f]].append(entry_idx)
+        index.bag_ptr.append(0)
+        for elist in bag_lists:
+            index.bag_entry.extend(elist)
+            index.bag_ptr.append(len(index.bag_entry))
+        scale = math.log(max(len(entries), 2))
+        index.topics = {
+            fid: math.log(len(entries) / len(bag_lists[fid])) / scale
+            for f, fid in vocab.items()
+            if f.startswith("c:") and bag_lists[fid]
+        }
+
+        doc_limit = max(64, int(_COMMON_DF * n))
+        bag_limit = max(64, int(_COMMON_DF * len(entries)))
+        for fid in range(len(vocab)):
+            if df[fid] > doc_limit or len(bag_lists[fid]) > bag_limit:
+                index.common[fid] = 1
+        return index
+
+    def tfidf(self, feats: dict[str, float]) -> dict[str, float]:
+        """TF-IDF weights. Features no phrasing has count as rare: they dilute a match, never help it."""
+        out = {}
+        for f, tf in feats.items():
+            fid = self.vocab.get(f)
+            idf = self.idf[fid] if fid is not None else self.unknown_idf
+            out[f] = ((1 + math.log(tf)) if tf >= 1 else tf) * idf
+        return out
+
+    def unit_vector(self, feats: dict[str, float]) -> dict[int, float]:
+        raw = self.tfidf(feats)
+        norm = math.sqrt(sum(w * w for w in raw.values()))
+        return {self.vocab[f]: w / norm for f, w in raw.items()} if norm else {}
+
+    def in_bag(self, fid: int, entry: int) -> bool:
+        if fid < 0:
+            return False
+        start, end = self.bag_ptr[fid], self.bag_ptr[fid + 1]
+        i = bisect_left(self.bag_entry, entry, start, end)  # each feature's entries are in ascending order
+        return i < end and self.bag_entry[i] == entry
+
+
+def latin_words(norm: str) -> Iterable[str]:
+    return (w for w in norm.split() if w.isascii() and w.isalpha() and len(w) >= 3)
+
+
+def keyword_key(norm: str) -> str | frozenset[str]:
+    """How a keyword (or a query) is compared: Chinese as canonical text without spaces (护照 到期
+    contains 护照过期), anything else as its set of content words (renew my passport contains
+    passport renewal)."""
+    if has_cjk(norm):
+        return canonical_zh("".join(norm.split()))
+    return frozenset(words(norm))

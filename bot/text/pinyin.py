@@ -1,0 +1,69 @@
+"""Toneless pinyin of single CJK characters, from a compact table (about 60 KiB).
+
+Used to catch pinyin-input slips: a user who types 过其 for 过期 picked the wrong character of the
+same sound, so the two bigrams share their pinyin (guo qi). Only each character's first (most
+common) reading is kept; that is enough for a similarity feature.
+
+The table is read from pypinyin's own ``pinyin_dict.json`` without importing the ``pypinyin``
+package: importing it loads its phrase dictionary as well, which costs about 55 MiB of memory.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import unicodedata
+from array import array
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+_FIRST = 0x3400  # CJK extension A … basic block end: the characters people type
+_LAST = 0x9FFF
+
+
+_LINE = re.compile(r'^"(\d+)":\s*"([^",]*)')
+
+
+@cache
+def _table() -> tuple[array[int], tuple[str, ...]]:
+    codes: array[int] = array("H", bytes(2 * (_LAST - _FIRST + 1)))
+    syllables: dict[str, int] = {"": 0}
+    for char_code, reading in _readings():
+        if _FIRST <= char_code <= _LAST and reading:
+            codes[char_code - _FIRST] = syllables.setdefault(_toneless(reading), len(syllables))
+    return codes, tuple(syllables)
+
+
+def _readings() -> Iterator[tuple[int, str]]:
+    """(code point, first reading) pairs, streamed line by line: no 40,000-key dict is built."""
+    try:
+        spec = importlib.util.find_spec("pypinyin")
+    except (ImportError, ValueError):  # a stand-in module without a spec
+        spec = None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(location) / "pinyin_dict.json"
+        if path.exists():
+            with path.open(encoding="utf-8") as lines:
+                for line in lines:
+                    if m := _LINE.match(line):
+                        yield int(m[1]), m[2]
+            return
+    from pypinyin.pinyin_dict import pinyin_dict  # pragma: no cover - another layout: the module itself
+
+    for code, readings in pinyin_dict.items():  # pragma: no cover
+        yield code, readings.split(",")[0]
+
+
+def _toneless(reading: str) -> str:
+    decomposed = unicodedata.normalize("NFD", reading)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("ü", "v")
+
+
+def syllable(ch: str) -> str:
+    """The toneless pinyin of one character ("" for anything else)."""
+    code = ord(ch) if len(ch) == 1 else -1
+    if not _FIRST <= code <= _LAST:
+        return ""
+    codes, syllables = _table()
+    return syllables[codes[code - _FIRST]]
