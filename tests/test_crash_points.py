@@ -29,7 +29,7 @@ from bot.messaging.localapi import LocalBotApi
 from bot.reports.jobs import escalate_overdue
 from tests.conftest import BotHarness, build_harness, make_user
 from tests.directory.test_flows import LIAISON_GROUP, OFFICER, by_request_in, callbacks, fill_form, setup_liaison
-from tests.reports.test_flows import CHALING_GROUP, CHALING_STAFF, MEI, file_report, group, setup_groups
+from tests.reports.test_flows import CHALING_GROUP, CHALING_STAFF, MEI, file_report, group, reach_summary, setup_groups
 
 POINTS = ("intake.claimed", "update.before_commit", "update.after_commit", "outbox.after_send", "outbox.after_mark")
 ANNA = make_user(4343, first_name="Anna", language_code="en")
@@ -87,16 +87,7 @@ async def card_of(bot: BotHarness, chat_id: int, ticket_id: int) -> dict[str, An
 async def file_action(bot: BotHarness) -> Trigger:
     """Everything but the Submit press; the press is the action."""
     await setup_groups(bot)
-    for text in ("/report",):
-        await bot.send(MEI, text)
-    await bot.press(MEI, "r:ok")
-    await bot.send(MEI, "茶陵縣")
-    await bot.press(MEI, "r:c:documents")
-    sent = await bot.send(MEI, "我的護照在吉隆坡遺失了，需要家鄉開一份證明")
-    if any("r:go" in str(s.get("reply_markup")) for s in sent):
-        await bot.press(MEI, "r:go")
-    await bot.send(MEI, "/skip")
-    summary = bot.api.messages(MEI["id"])[-1]
+    summary = await reach_summary(bot, MEI)
     return update_trigger(bot.updates.callback(MEI, "r:s", summary))
 
 

@@ -23,7 +23,7 @@ from bot.db.models import IntakeUpdate, Ticket
 from bot.messaging import intake, local
 from bot.messaging.localapi import html_error
 from tests.conftest import BotHarness, build_harness, make_user, q
-from tests.reports.test_flows import ADMIN, CHALING_GROUP, group, setup_groups
+from tests.reports.test_flows import ADMIN, CHALING_GROUP, group, reach_summary, setup_groups
 
 MARKUP = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "<b>bold</b> & <i>", "&lt;&amp;&#x27;",
           "</b></i></a>", "<a href='javascript:alert(1)'>x</a>", "&", "<", "a < b > c", "<tg-spoiler>"]  # fmt: skip
@@ -173,14 +173,7 @@ def test_the_corpus_has_over_a_hundred_cases() -> None:
 async def test_a_nul_byte_in_a_report_is_filed_without_it(harness: BotHarness) -> None:
     bot = harness
     user = make_user(2**40 + 7, first_name="Nu\u0000ll", language_code="zh-hans")
-    await bot.send(user, "/report")
-    await bot.press(user, "r:ok")
-    await bot.send(user, "茶陵县")
-    await bot.press(user, "r:c:documents")
-    sent = await bot.send(user, "护照\u0000丢了，需要证明\u0007")
-    if any("r:go" in str(s.get("reply_markup")) for s in sent):
-        await bot.press(user, "r:go")
-    await bot.send(user, "/skip")
+    await reach_summary(bot, user, "茶陵县", description="护照\u0000丢了，需要证明\u0007")
     await bot.press(user, "r:s")
     with Session(bot.engine) as s:
         [ticket] = s.exec(select(Ticket)).all()

@@ -20,6 +20,7 @@ from tests.reports.test_flows import (
     ZHUZHOU_GROUP,
     file_report,
     in_group,
+    reach_summary,
     setup_groups,
     texts_to,
 )
@@ -30,14 +31,7 @@ LONG = "长" * 4096
 async def test_a_4096_character_description_reaches_the_summary_and_staff_whole(bot: BotHarness) -> None:
     await setup_groups(bot)
     user = make_user(6001, language_code="zh-hans")
-    await bot.send(user, "/report")
-    await bot.press(user, "r:ok")
-    await bot.send(user, "茶陵县")
-    await bot.press(user, "r:c:other")
-    sent = await bot.send(user, LONG)
-    if any("r:go" in str(s.get("reply_markup")) for s in sent):
-        await bot.press(user, "r:go")
-    summary = (await bot.send(user, "/skip"))[-1]
+    summary = await reach_summary(bot, user, "茶陵县", category="other", description=LONG)
     assert "r:s" in str(summary["reply_markup"]) and t("text_truncated", "zh-Hans", length=4096) in summary["text"]
     await bot.press(user, "r:id")  # the summary is edited in place: still within Telegram's limit
     await bot.press(user, "r:s")
@@ -63,14 +57,7 @@ async def test_submit_files_even_when_telegram_fails_the_button_answer(bot: BotH
     """answerCallbackQuery is a courtesy: a 502 (or "query is too old") never costs the report."""
     await setup_groups(bot)
     user = make_user(6002, language_code="zh-hans")
-    await bot.send(user, "/report")
-    await bot.press(user, "r:ok")
-    await bot.send(user, "茶陵县")
-    await bot.press(user, "r:c:documents")
-    sent = await bot.send(user, "护照在国外丢了")
-    if any("r:go" in str(s.get("reply_markup")) for s in sent):
-        await bot.press(user, "r:go")
-    await bot.send(user, "/skip")
+    await reach_summary(bot, user, "茶陵县", description="护照在国外丢了")
     bot.api.fail("answerCallbackQuery", 502, times=5)
     bot.api.fail("answerCallbackQuery", 400, "Bad Request: query is too old and response timeout expired")
     await bot.press(user, "r:s")

@@ -39,21 +39,38 @@ async def setup_groups(bot: BotHarness) -> None:
         assert queue in replies[0]
 
 
-async def file_report(
-    bot: BotHarness, user: dict[str, Any] = MEI, place: str = "茶陵縣", *, share_name: bool = True
-) -> Ticket:
-    """Walk the whole conversation as a user would, typing and tapping (and agreeing to show her name)."""
+DESCRIPTION = "我的護照在吉隆坡遺失了，需要家鄉開一份證明"
+
+
+async def reach_summary(
+    bot: BotHarness,
+    user: dict[str, Any] = MEI,
+    place: str = "茶陵縣",
+    *,
+    category: str = "documents",
+    description: str = DESCRIPTION,
+    contact: str = "/skip",
+) -> dict[str, Any]:
+    """Walk the report conversation as a user would, typing and tapping, up to the summary (returned)."""
     sent = await bot.send(user, "/report")
     if sent[0]["text"].startswith("<b>"):  # the privacy notice, the first time
         await bot.press(user, "r:ok")
     sent = await bot.send(user, place)
-    assert any("r:c:documents" in str(s.get("reply_markup")) for s in sent)
-    await bot.press(user, "r:c:documents")
-    sent = await bot.send(user, "我的護照在吉隆坡遺失了，需要家鄉開一份證明")
+    assert any(f"r:c:{category}" in str(s.get("reply_markup")) for s in sent)
+    await bot.press(user, f"r:c:{category}")
+    sent = await bot.send(user, description)
     if any("r:go" in str(s.get("reply_markup")) for s in sent):  # "does this answer it?"
         await bot.press(user, "r:go")
-    sent = await bot.send(user, "/skip")
+    sent = await bot.send(user, contact)
     assert "r:s" in str(sent[-1]["reply_markup"])
+    return bot.api.messages(user["id"])[-1]
+
+
+async def file_report(
+    bot: BotHarness, user: dict[str, Any] = MEI, place: str = "茶陵縣", *, share_name: bool = True
+) -> Ticket:
+    """The whole conversation, submitted (with the name shown to staff, unless ``share_name`` is off)."""
+    await reach_summary(bot, user, place)
     if share_name:
         await bot.press(user, "r:id")  # "show my name to staff" is off until she turns it on
     await bot.press(user, "r:s")
@@ -148,15 +165,8 @@ async def test_escalation_after_sla_with_a_controlled_clock(bot: BotHarness) -> 
 
 async def test_submit_twice_files_one_ticket(bot: BotHarness) -> None:
     await setup_groups(bot)
-    sent = await bot.send(MEI, "/report")
-    await bot.press(MEI, "r:ok")
-    await bot.send(MEI, "chaling")
-    await bot.press(MEI, "r:c:other")
-    sent = await bot.send(MEI, "村里修路占了我家的地")
-    if any("r:go" in str(s.get("reply_markup")) for s in sent):
-        await bot.press(MEI, "r:go")
-    await bot.send(MEI, "+60 12 345 6789")
-    summary = bot.api.messages(MEI["id"])[-1]
+    summary = await reach_summary(bot, MEI, "chaling", category="other", description="村里修路占了我家的地",
+                                  contact="+60 12 345 6789")  # fmt: skip
     submit = bot.updates.callback(MEI, "r:s", summary)
     await bot.feed(submit)
     await bot.feed(submit)  # Telegram delivered the same update again
