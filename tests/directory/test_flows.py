@@ -610,3 +610,13 @@ async def test_an_admin_decides_a_join_request_from_a_private_chat(bot: BotHarne
         MEI["id"], str(MEI["id"])))  # fmt: skip
     stranger = await bot.send(STRANGER, "/joins")
     assert [m["text"] for m in stranger] == [t("admins_only", "en")]
+
+
+async def test_a_late_decision_still_decides_and_tells_the_applicant(bot: BotHarness) -> None:
+    """The officer's press arrives after Telegram stopped accepting an answer to it ("query is too old")."""
+    await setup_liaison(bot)
+    request = await submit(bot, MEI, by_request_in(bot, "Kuala Lumpur"))
+    bot.api.fail("answerCallbackQuery", 400, "Bad Request: query is too old and response timeout expired")
+    await decide(bot, OFFICER, LIAISON_GROUP, f"jr:no:{request.id}")
+    assert status_of(bot, request.id) == "declined"
+    assert any(f"J{request.id}" in x for x in texts_to(bot, MEI["id"]))
