@@ -81,11 +81,19 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     # The outbox worker sends with a bot of its own, without the rate limiter's in-place retries: it
     # paces itself and stores its retries, so one outage never blocks anything else.
-    delivery_bot = RawBot(token, base_url=settings.telegram_api_url, base_file_url=settings.telegram_file_url,
-                          request=request or HTTPXRequest(connection_pool_size=8))  # fmt: skip
+    delivery_bot = RawBot(
+        token,
+        base_url=settings.telegram_api_url,
+        base_file_url=settings.telegram_file_url,
+        request=request or HTTPXRequest(connection_pool_size=8),
+    )
     # getUpdates (long polling) on a connection of its own, read as raw JSON.
-    poll_bot = RawBot(token, base_url=settings.telegram_api_url, base_file_url=settings.telegram_file_url,
-                      request=request or HTTPXRequest(connection_pool_size=1))  # fmt: skip
+    poll_bot = RawBot(
+        token,
+        base_url=settings.telegram_api_url,
+        base_file_url=settings.telegram_file_url,
+        request=request or HTTPXRequest(connection_pool_size=1),
+    )
     live_faq = live_faq or LiveFaq(settings.faq_dir)  # content first: a broken FAQ creates no database
     engine = engine or open_database(
         settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
@@ -161,8 +169,9 @@ def register(app: App) -> None:
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, users.ignore), -10)
     app.add_handler(MessageHandler(private & filters.COMMAND, directory.stop_waiting), -11)
     app.add_handler(MessageHandler(text, directory.on_place_text), -7)
-    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND,
-                                   staff.on_reply), -6)  # fmt: skip
+    app.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, staff.on_reply), -6
+    )
     app.add_handler(MessageHandler(user_input, directory.on_form_message), -5)
     app.add_handler(MessageHandler(user_input, reports.on_message), -4)
     app.add_handler(MessageHandler(user_input, reports.on_thread_message), -2)

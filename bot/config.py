@@ -130,8 +130,10 @@ class Settings(BaseSettings):
                 "WEBHOOK_URL must be the public https:// URL Telegram posts to (e.g. https://bot.example.org/tg)"
             )
         if not (1 <= len(secret) <= 256) or not all(c.isalnum() or c in "_-" for c in secret):
-            problems.append("WEBHOOK_SECRET is required: 1–256 characters of A–Z, a–z, 0–9, _ and - "
-                            "(e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")  # fmt: skip
+            problems.append(
+                "WEBHOOK_SECRET is required: 1–256 characters of A–Z, a–z, 0–9, _ and - "
+                "(e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+            )
         if "replace" in secret.lower():
             problems.append("WEBHOOK_SECRET still has the example value from .env.example: generate your own")
         if problems:

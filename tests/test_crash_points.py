@@ -91,8 +91,9 @@ async def file_action(bot: BotHarness) -> Trigger:
     return update_trigger(bot.updates.callback(MEI, "r:s", summary))
 
 
-async def staff_command(bot: BotHarness, text: str, chat_id: int = CHALING_GROUP,
-                        user: dict[str, Any] = CHALING_STAFF) -> Trigger:  # fmt: skip
+async def staff_command(
+    bot: BotHarness, text: str, chat_id: int = CHALING_GROUP, user: dict[str, Any] = CHALING_STAFF
+) -> Trigger:
     return update_trigger(bot.updates.message(user, text, chat=group(chat_id)))
 
 
@@ -188,11 +189,20 @@ async def escalation_action(bot: BotHarness) -> Trigger:
 
 
 ACTIONS: dict[str, Callable[[BotHarness], Awaitable[Trigger]]] = {
-    "file": file_action, "claim": claim_action, "reply": reply_action, "reply-to-card": reply_to_card_action,
-    "transfer": transfer_action, "resolve": resolve_action, "note": note_action, "rate": rate_action,
-    "user-message": user_message_action, "join-request": join_request_action, "join-decision": join_decision_action,
-    "bind": bind_action, "escalate": escalation_action,
-}  # fmt: skip
+    "file": file_action,
+    "claim": claim_action,
+    "reply": reply_action,
+    "reply-to-card": reply_to_card_action,
+    "transfer": transfer_action,
+    "resolve": resolve_action,
+    "note": note_action,
+    "rate": rate_action,
+    "user-message": user_message_action,
+    "join-request": join_request_action,
+    "join-decision": join_decision_action,
+    "bind": bind_action,
+    "escalate": escalation_action,
+}
 
 
 # -- what is compared ---------------------------------------------------------------------------
@@ -210,18 +220,31 @@ def state(engine: Engine) -> dict[str, Any]:
             for o in s.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
         )
         pending = [u.update_id for u in s.exec(select(intake.IntakeUpdate)).all() if u.status != "done"]
-    return {"tickets": tickets, "thread": thread, "audit": audit, "joins": joins, "outbox": queued,
-            "unfinished updates": pending}  # fmt: skip
+    return {
+        "tickets": tickets,
+        "thread": thread,
+        "audit": audit,
+        "joins": joins,
+        "outbox": queued,
+        "unfinished updates": pending,
+    }
 
 
 def deliveries(api: LocalBotApi) -> Counter[tuple[Any, ...]]:
     """Every message Telegram accepted: (chat, method, text or file), counted."""
     wanted = ("sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup")
     return Counter(
-        (str(c.params.get("chat_id")), c.method, c.params.get("text") or c.params.get("photo") or c.params.get(
-            "document") or str(c.params.get("message_id")))
-        for c in api.calls if c.method in wanted
-    )  # fmt: skip
+        (
+            str(c.params.get("chat_id")),
+            c.method,
+            c.params.get("text")
+            or c.params.get("photo")
+            or c.params.get("document")
+            or str(c.params.get("message_id")),
+        )
+        for c in api.calls
+        if c.method in wanted
+    )
 
 
 async def run_action(world: World, action: str, point: str | None) -> None:

@@ -25,20 +25,93 @@ from bot.messaging.localapi import html_error
 from tests.conftest import BotHarness, build_harness, make_user, q
 from tests.reports.test_flows import ADMIN, CHALING_GROUP, group, reach_summary, setup_groups
 
-MARKUP = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "<b>bold</b> & <i>", "&lt;&amp;&#x27;",
-          "</b></i></a>", "<a href='javascript:alert(1)'>x</a>", "&", "<", "a < b > c", "<tg-spoiler>"]  # fmt: skip
-ODD = ["\u200b\u200b\u200b", "\u202eevil\u202c", "abc\u0000def", "\x07\x1b[31mred", "😀😀😀", "🇨🇳", " ",
-       "\u00a0", "ｆｕｌｌｗｉｄｔｈ", "護照\u200d丟了", "\ufeff護照", "𠀀𠀁𠀂", "a\r\nb", "\t\t"]  # fmt: skip
+MARKUP = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "<b>bold</b> & <i>",
+    "&lt;&amp;&#x27;",
+    "</b></i></a>",
+    "<a href='javascript:alert(1)'>x</a>",
+    "&",
+    "<",
+    "a < b > c",
+    "<tg-spoiler>",
+]
+ODD = [
+    "\u200b\u200b\u200b",
+    "\u202eevil\u202c",
+    "abc\u0000def",
+    "\x07\x1b[31mred",
+    "😀😀😀",
+    "🇨🇳",
+    " ",
+    "\u00a0",
+    "ｆｕｌｌｗｉｄｔｈ",
+    "護照\u200d丟了",
+    "\ufeff護照",
+    "𠀀𠀁𠀂",
+    "a\r\nb",
+    "\t\t",
+]
 LONG = ["护" * 4096, "x" * 10_000, "A" * 4095 + "😀", "<b>" * 2000, "& " * 3000]
-COMMANDS = ["/ticket 100000000000000000000", "/ticket ²", "/ticket ①", "/ticket -1", "/ticket #", "/ticket 0",
-            "/claim 99999", "/reply", "/reply 1", "/transfer 1", "/transfer 1 nowhere", "/resolve abc",
-            "/note", "/find " + "x" * 5000, "/find <script>", "/find is it far", "/report extra words",
-            "/start@other_bot", "/bind", "/bind ../../etc", "/unbind now", "/reload", "/queue", "/mytickets x",
-            "/language xx", "/skip", "/cancel", "/foo", "/" + "a" * 100, "/find 🇲🇾"]  # fmt: skip
-FORGED = ["tk:claim:1", "tk:to:1:hunan", "tk:claim:100000000000000000000", "rt:1:5", "rt:1:9", "jr:ok:1",
-          "jc:ok:deadbeef", "r:s", "r:p:99999", "r:q:nowhere", "fb:1:y", "fb:99:n", "a:no-such-entry",
-          "c:no-such-category", "d:no-such-association", "j:no-such-association", "l:xx", "m", "m:extra",
-          "tk:claim:²", "nonsense", "", "x" * 64, "tk:claim:1:" + "q" * 70]  # fmt: skip
+COMMANDS = [
+    "/ticket 100000000000000000000",
+    "/ticket ²",
+    "/ticket ①",
+    "/ticket -1",
+    "/ticket #",
+    "/ticket 0",
+    "/claim 99999",
+    "/reply",
+    "/reply 1",
+    "/transfer 1",
+    "/transfer 1 nowhere",
+    "/resolve abc",
+    "/note",
+    "/find " + "x" * 5000,
+    "/find <script>",
+    "/find is it far",
+    "/report extra words",
+    "/start@other_bot",
+    "/bind",
+    "/bind ../../etc",
+    "/unbind now",
+    "/reload",
+    "/queue",
+    "/mytickets x",
+    "/language xx",
+    "/skip",
+    "/cancel",
+    "/foo",
+    "/" + "a" * 100,
+    "/find 🇲🇾",
+]
+FORGED = [
+    "tk:claim:1",
+    "tk:to:1:hunan",
+    "tk:claim:100000000000000000000",
+    "rt:1:5",
+    "rt:1:9",
+    "jr:ok:1",
+    "jc:ok:deadbeef",
+    "r:s",
+    "r:p:99999",
+    "r:q:nowhere",
+    "fb:1:y",
+    "fb:99:n",
+    "a:no-such-entry",
+    "c:no-such-category",
+    "d:no-such-association",
+    "j:no-such-association",
+    "l:xx",
+    "m",
+    "m:extra",
+    "tk:claim:²",
+    "nonsense",
+    "",
+    "x" * 64,
+    "tk:claim:1:" + "q" * 70,
+]
 
 
 def cases() -> list[tuple[str, Any]]:
@@ -47,9 +120,23 @@ def cases() -> list[tuple[str, Any]]:
     out += [("name", s) for s in [*MARKUP[:6], "\u202e" * 50, "x" * 300]]
     out += [("command", s) for s in COMMANDS]
     out += [("button", s) for s in FORGED]
-    out += [("kind", k) for k in ("sticker", "voice", "contact", "location", "dice", "edited", "forwarded",
-                                  "channel_post", "my_chat_member", "group_chatter", "photo_caption_markup",
-                                  "document_name_markup")]  # fmt: skip
+    out += [
+        ("kind", k)
+        for k in (
+            "sticker",
+            "voice",
+            "contact",
+            "location",
+            "dice",
+            "edited",
+            "forwarded",
+            "channel_post",
+            "my_chat_member",
+            "group_chatter",
+            "photo_caption_markup",
+            "document_name_markup",
+        )
+    ]
     out += [("raw", r) for r in ("no_message", "empty_message", "no_chat", "unknown_type", "bad_types")]
     return out
 
@@ -102,13 +189,22 @@ def payload_for(bot: BotHarness, kind: str, value: Any, user: dict[str, Any]) ->
         message["forward_origin"] = {"type": "hidden_user", "sender_user_name": "<b>x</b>", "date": 1}
     elif kind == "channel_post":
         chat = {"id": -100777, "type": "channel", "title": "<b>c</b>"}
-        update = {"update_id": update["update_id"], "channel_post": {"message_id": 5, "date": 1, "chat": chat,
-                                                                     "text": "/claim 1"}}  # fmt: skip
+        update = {
+            "update_id": update["update_id"],
+            "channel_post": {"message_id": 5, "date": 1, "chat": chat, "text": "/claim 1"},
+        }
     elif kind == "my_chat_member":
         member = {"user": {"id": 1000, "is_bot": True, "first_name": "Qiaolian"}, "status": "kicked", "until_date": 0}
-        update = {"update_id": update["update_id"], "my_chat_member": {
-            "chat": group(CHALING_GROUP), "from": ADMIN, "date": 1, "old_chat_member": {**member, "status": "member"},
-            "new_chat_member": member}}  # fmt: skip
+        update = {
+            "update_id": update["update_id"],
+            "my_chat_member": {
+                "chat": group(CHALING_GROUP),
+                "from": ADMIN,
+                "date": 1,
+                "old_chat_member": {**member, "status": "member"},
+                "new_chat_member": member,
+            },
+        }
     elif kind == "group_chatter":
         update = f.message(user, "<b>hello</b> everyone", chat=group(CHALING_GROUP))
     elif kind == "photo_caption_markup":

@@ -48,9 +48,11 @@ def schema_url() -> Iterator[str]:
 
 def post(port: int, update: dict[str, Any]) -> int:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/tg", data=json.dumps(update).encode(), method="POST",
+        f"http://127.0.0.1:{port}/tg",
+        data=json.dumps(update).encode(),
+        method="POST",
         headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET},
-    )  # fmt: skip
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return int(response.status)
 
@@ -65,8 +67,13 @@ def test_three_processes_share_the_load_without_doubling_or_reordering(tmp_path:
     import subprocess
     import sys
 
-    upgrade = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], env={**os.environ, **env},
-                             capture_output=True, text=True, check=False)  # fmt: skip
+    upgrade = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert upgrade.returncode == 0, upgrade.stderr
     procs = []
     try:

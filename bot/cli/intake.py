@@ -27,8 +27,10 @@ def cmd_failed(settings: Settings, args: argparse.Namespace) -> int:
         rows = intake.failed(s, limit=max(1, args.limit))
     for row in rows:
         at = row.processed_at or row.received_at
-        print(f"{row.update_id:<12} chat {row.chat_id:<15} {at:%Y-%m-%d %H:%M}  attempts {row.attempts}  "
-              f"{row.error or ''}")  # fmt: skip
+        print(
+            f"{row.update_id:<12} chat {row.chat_id:<15} {at:%Y-%m-%d %H:%M}  attempts {row.attempts}  "
+            f"{row.error or ''}"
+        )
     print(f"{len(rows)} update(s) set aside" + ("; `qiaobot intake retry ID` puts one back in line" if rows else ""))
     return 0
 
@@ -37,8 +39,10 @@ def cmd_retry(settings: Settings, args: argparse.Namespace) -> int:
     with session_scope(open_existing(settings)) as s:
         requeued = 0 < args.update_id < 2**63 and intake.requeue(s, update_id=args.update_id)
     if not requeued:
-        print(f"qiaobot: update {args.update_id} is not among the failed ones (see `qiaobot intake failed`)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"qiaobot: update {args.update_id} is not among the failed ones (see `qiaobot intake failed`)",
+            file=sys.stderr,
+        )
         return 1
     print(f"update {args.update_id} is back in line; the running bot processes it shortly")
     return 0

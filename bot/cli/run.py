@@ -35,8 +35,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             log.info("starting webhook mode (database %s)", safe_url(settings.database_url))
             asyncio.run(run_webhook(app, settings, ALLOWED_UPDATES))
         else:
-            log.info("starting long polling (API %s, database %s)", settings.telegram_api_url,
-                     safe_url(settings.database_url))  # fmt: skip
+            log.info(
+                "starting long polling (API %s, database %s)",
+                settings.telegram_api_url,
+                safe_url(settings.database_url),
+            )
             asyncio.run(run_polling(app, settings, ALLOWED_UPDATES))
     except StartupError as exc:
         print(f"qiaobot: {exc}", file=sys.stderr)

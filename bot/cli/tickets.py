@@ -41,11 +41,16 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps([as_json(t) for t in rows], ensure_ascii=False, indent=1))
         return 0
     if not rows:
-        print("no tickets" + (f" in queue {args.queue}" if args.queue else "") + (f" with status {args.status}"
-                                                                                   if args.status else ""))  # fmt: skip
+        print(
+            "no tickets"
+            + (f" in queue {args.queue}" if args.queue else "")
+            + (f" with status {args.status}" if args.status else "")
+        )
     for t in rows:
-        print(f"#{t.id:<5} {t.status:<9} {t.queue_id:<12} {t.category:<10} {t.created_at:%Y-%m-%d %H:%M}  "
-              f"{t.place}  {t.description[:50]!r}")  # fmt: skip
+        print(
+            f"#{t.id:<5} {t.status:<9} {t.queue_id:<12} {t.category:<10} {t.created_at:%Y-%m-%d %H:%M}  "
+            f"{t.place}  {t.description[:50]!r}"
+        )
     return 0
 
 
@@ -66,16 +71,28 @@ def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
     print("\nhistory:")
     for e in history:
         who = e.actor_name if e.channel != "telegram" or e.actor_id != ticket.user_id or ticket.share_identity else None
-        print(f"  {e.created_at:%Y-%m-%d %H:%M} {e.action:<13} by {who or e.actor_id or 'system'} ({e.channel}) "
-              f"{e.detail or ''}")  # fmt: skip
+        print(
+            f"  {e.created_at:%Y-%m-%d %H:%M} {e.action:<13} by {who or e.actor_id or 'system'} ({e.channel}) "
+            f"{e.detail or ''}"
+        )
     return 0
 
 
 def as_json(t: Ticket) -> dict[str, Any]:
     return {
-        "id": t.id, "queue": t.queue_id, "status": t.status, "category": t.category,
-        "created_at": t.created_at.isoformat(), "updated_at": t.updated_at.isoformat(), "place": t.place,
-        "description": t.description, "contact": t.contact, "language": t.language, "user_id": t.user_id,
-        "user_name": t.user_name if t.share_identity else None, "claimed_by": t.claimed_by_name,
-        "rating": t.rating, "escalate_at": t.escalate_at.isoformat() if t.escalate_at else None,
-    }  # fmt: skip
+        "id": t.id,
+        "queue": t.queue_id,
+        "status": t.status,
+        "category": t.category,
+        "created_at": t.created_at.isoformat(),
+        "updated_at": t.updated_at.isoformat(),
+        "place": t.place,
+        "description": t.description,
+        "contact": t.contact,
+        "language": t.language,
+        "user_id": t.user_id,
+        "user_name": t.user_name if t.share_identity else None,
+        "claimed_by": t.claimed_by_name,
+        "rating": t.rating,
+        "escalate_at": t.escalate_at.isoformat() if t.escalate_at else None,
+    }

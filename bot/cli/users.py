@@ -27,8 +27,9 @@ def cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
         try:
             answer = input(f"Delete everything stored about Telegram user {args.user_id}? Type yes: ")
         except EOFError:
-            print("\nnothing deleted (no answer on standard input; use --yes to confirm without asking)",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                "\nnothing deleted (no answer on standard input; use --yes to confirm without asking)", file=sys.stderr
+            )
             return 1
         if answer.strip().lower() != "yes":
             print("nothing deleted")
@@ -36,6 +37,8 @@ def cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
     env = env_for(settings, engine)
     with session_scope(engine) as s:
         done = service.forget(s, env, CLI, args.user_id)
-    print(f"deleted: {done.tickets} report(s), {done.join_requests} join request(s), {done.questions} question(s), "
-          f"{done.updates} stored update(s), {done.messages} queued message(s)")  # fmt: skip
+    print(
+        f"deleted: {done.tickets} report(s), {done.join_requests} join request(s), {done.questions} question(s), "
+        f"{done.updates} stored update(s), {done.messages} queued message(s)"
+    )
     return 0

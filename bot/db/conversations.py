@@ -46,8 +46,14 @@ def save(s: Session, state: State, *, now: datetime | None = None) -> None:
     state.updated_at = now or utcnow()
     row = s.get(Conversation, (state.user_id, state.kind))
     if row is None:
-        row = Conversation(user_id=state.user_id, kind=state.kind, chat_id=state.chat_id, step=state.step,
-                           nonce=state.nonce, created_at=state.created_at)  # fmt: skip
+        row = Conversation(
+            user_id=state.user_id,
+            kind=state.kind,
+            chat_id=state.chat_id,
+            step=state.step,
+            nonce=state.nonce,
+            created_at=state.created_at,
+        )
     row.chat_id, row.step, row.nonce, row.updated_at = state.chat_id, state.step, state.nonce, state.updated_at
     row.data = json.dumps(state.data, ensure_ascii=False)
     s.add(row)
@@ -60,5 +66,13 @@ def drop(s: Session, *, user_id: int, kind: str) -> bool:
 
 def _state(row: Conversation) -> State:
     data = json.loads(row.data or "{}")
-    return State(row.user_id, row.kind, row.chat_id, row.step, data if isinstance(data, dict) else {}, row.nonce,
-                 row.created_at, row.updated_at)  # fmt: skip
+    return State(
+        row.user_id,
+        row.kind,
+        row.chat_id,
+        row.step,
+        data if isinstance(data, dict) else {},
+        row.nonce,
+        row.created_at,
+        row.updated_at,
+    )

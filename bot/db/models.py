@@ -267,6 +267,16 @@ class OutboxMessage(SQLModel, table=True):
 
 
 __all__ = [
-    "AuditEntry", "Binding", "Conversation", "IntakeUpdate", "JoinRequest", "OutboxMessage", "Question",
-    "StaffPost", "Ticket", "TicketMessage", "User", "utcnow",
-]  # fmt: skip
+    "AuditEntry",
+    "Binding",
+    "Conversation",
+    "IntakeUpdate",
+    "JoinRequest",
+    "OutboxMessage",
+    "Question",
+    "StaffPost",
+    "Ticket",
+    "TicketMessage",
+    "User",
+    "utcnow",
+]

@@ -85,10 +85,20 @@ def take(step: str, form: JoinForm, text: str, association: Association, nonce: 
 
 def consent(form: JoinForm, association: Association, nonce: str) -> Reply:
     lang = form.lang
-    text = t("join_consent", lang, association=render.name(association, lang), name=form.name, contact=form.contact,
-             about=form.about)  # fmt: skip
-    markup = inline([[
-        button(t("join_send", lang), JoinConsent("ok", nonce)),
-        button(t("cancel_button", lang), JoinConsent("x", nonce)),
-    ]])  # fmt: skip
+    text = t(
+        "join_consent",
+        lang,
+        association=render.name(association, lang),
+        name=form.name,
+        contact=form.contact,
+        about=form.about,
+    )
+    markup = inline(
+        [
+            [
+                button(t("join_send", lang), JoinConsent("ok", nonce)),
+                button(t("cancel_button", lang), JoinConsent("x", nonce)),
+            ]
+        ]
+    )
     return Reply(text, markup)

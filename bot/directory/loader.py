@@ -15,8 +15,20 @@ from bot.faq.loader import ID_RE, MAX_ID
 
 ASSOCIATIONS_FILE = "associations.yaml"
 CONTACT_KINDS = {"website", "email", "phone", "telegram"}
-_FIELDS = {"id", "name", "aliases", "country", "city", "location", "languages", "description", "contacts", "join",
-           "hometown", "last_verified"}  # fmt: skip
+_FIELDS = {
+    "id",
+    "name",
+    "aliases",
+    "country",
+    "city",
+    "location",
+    "languages",
+    "description",
+    "contacts",
+    "join",
+    "hometown",
+    "last_verified",
+}
 _REQUIRED = _FIELDS - {"aliases", "hometown"}
 _CODE_RE = re.compile(r"^[A-Z]{2}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -121,11 +133,21 @@ def _association(reader: Reader, item: LineDict, codes: set[str]) -> Association
         return None
     assert aid and name and country and city and location and description and join and verified and contacts
     return Association(
-        id=aid, name=name, country=country, city=city, lat=location[0], lon=location[1], languages=languages,
-        description=description, contacts=MappingProxyType(contacts), join=join, last_verified=verified,
+        id=aid,
+        name=name,
+        country=country,
+        city=city,
+        lat=location[0],
+        lon=location[1],
+        languages=languages,
+        description=description,
+        contacts=MappingProxyType(contacts),
+        join=join,
+        last_verified=verified,
         aliases=reader.texts(item, "aliases", where),
-        city_aliases=reader.texts(city_node, "aliases", where) if city_node is not None else (), hometown=hometown,
-    )  # fmt: skip
+        city_aliases=reader.texts(city_node, "aliases", where) if city_node is not None else (),
+        hometown=hometown,
+    )
 
 
 def _without(item: LineDict, key: str, drop: str) -> LineDict:

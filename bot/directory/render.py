@@ -13,16 +13,48 @@ from bot.text.language import UiLang, content_lang
 CONTACT_ICONS = {"website": "🌐", "email": "✉️", "phone": "☎️", "telegram": "💬"}
 # Names in the YAML are English; Chinese readers get these.
 LANGUAGE_NAMES_ZH = {
-    "Mandarin": "普通话", "Cantonese": "粤语", "Hokkien": "闽南语", "Hakka": "客家话", "Teochew": "潮州话",
-    "Hunanese": "湘语", "Hainanese": "海南话", "Fuzhounese": "福州话", "Wenzhounese": "温州话",
+    "Mandarin": "普通话",
+    "Cantonese": "粤语",
+    "Hokkien": "闽南语",
+    "Hakka": "客家话",
+    "Teochew": "潮州话",
+    "Hunanese": "湘语",
+    "Hainanese": "海南话",
+    "Fuzhounese": "福州话",
+    "Wenzhounese": "温州话",
     "Shanghainese": "上海话",
-    "English": "英语", "Malay": "马来语", "Thai": "泰语", "Indonesian": "印尼语", "Filipino": "菲律宾语",
-    "Tagalog": "他加禄语", "Vietnamese": "越南语", "Burmese": "缅甸语", "Japanese": "日语", "Korean": "韩语",
-    "French": "法语", "Italian": "意大利语", "Spanish": "西班牙语", "German": "德语", "Portuguese": "葡萄牙语",
-    "Arabic": "阿拉伯语", "Afrikaans": "南非荷兰语", "Zulu": "祖鲁语", "Creole": "克里奥尔语", "Tamil": "泰米尔语",
-}  # fmt: skip
-PROVINCES_ZH = {"Hunan": "湖南", "Fujian": "福建", "Guangdong": "广东", "Zhejiang": "浙江", "Hainan": "海南",
-                "Guangxi": "广西", "Jiangsu": "江苏", "Shanghai": "上海", "Taishan": "台山"}  # fmt: skip
+    "English": "英语",
+    "Malay": "马来语",
+    "Thai": "泰语",
+    "Indonesian": "印尼语",
+    "Filipino": "菲律宾语",
+    "Tagalog": "他加禄语",
+    "Vietnamese": "越南语",
+    "Burmese": "缅甸语",
+    "Japanese": "日语",
+    "Korean": "韩语",
+    "French": "法语",
+    "Italian": "意大利语",
+    "Spanish": "西班牙语",
+    "German": "德语",
+    "Portuguese": "葡萄牙语",
+    "Arabic": "阿拉伯语",
+    "Afrikaans": "南非荷兰语",
+    "Zulu": "祖鲁语",
+    "Creole": "克里奥尔语",
+    "Tamil": "泰米尔语",
+}
+PROVINCES_ZH = {
+    "Hunan": "湖南",
+    "Fujian": "福建",
+    "Guangdong": "广东",
+    "Zhejiang": "浙江",
+    "Hainan": "海南",
+    "Guangxi": "广西",
+    "Jiangsu": "江苏",
+    "Shanghai": "上海",
+    "Taishan": "台山",
+}
 
 
 def languages(association: Association, lang: UiLang) -> str:
@@ -57,19 +89,33 @@ def city_line(directory: Directory, association: Association, lang: UiLang) -> s
 def result(directory: Directory, association: Association, lang: UiLang, distance_km: float | None = None) -> str:
     cl = content_lang(lang)
     distance = "" if distance_km is None else " · < 1 km" if distance_km < 1 else f" · {distance_km:,.0f} km"
-    text = t("result", lang, name=localize(association.name.get(cl), lang), city="{city}", distance=distance,
-             languages=languages(association, lang), contacts="{contacts}",
-             verified=association.last_verified.isoformat())  # fmt: skip
+    text = t(
+        "result",
+        lang,
+        name=localize(association.name.get(cl), lang),
+        city="{city}",
+        distance=distance,
+        languages=languages(association, lang),
+        contacts="{contacts}",
+        verified=association.last_verified.isoformat(),
+    )
     return text.replace("{city}", city_line(directory, association, lang)).replace("{contacts}", contacts(association))
 
 
 def details(directory: Directory, association: Association, lang: UiLang) -> str:
     cl = content_lang(lang)
     home = t("hometown_line", lang, hometown=hometown(association, lang)) if association.hometown else ""
-    text = t("details", lang, name=localize(association.name.get(cl), lang), city="{city}",
-             languages=languages(association, lang), hometown="{hometown}",
-             description=localize(association.description.get(cl), lang), contacts="{contacts}",
-             verified=association.last_verified.isoformat())  # fmt: skip
+    text = t(
+        "details",
+        lang,
+        name=localize(association.name.get(cl), lang),
+        city="{city}",
+        languages=languages(association, lang),
+        hometown="{hometown}",
+        description=localize(association.description.get(cl), lang),
+        contacts="{contacts}",
+        verified=association.last_verified.isoformat(),
+    )
     text = text.replace("{city}", city_line(directory, association, lang)).replace("{hometown}", home)
     return text.replace("{contacts}", contacts(association)) + "\n\n" + t("sample_note", lang)
 

@@ -120,16 +120,28 @@ def consent(s: Session, env: Env, actor: Actor, nonce: str, send: bool) -> Conse
     conversations.drop(s, user_id=actor.id, kind=form_flow.JOIN)
     if not send:
         return Consented([Reply(t("join_cancelled", form.lang))])
-    request = joins.create(s, JoinRequest(
-        nonce=f"{actor.id}:{nonce}", association_id=form.association_id, user_id=actor.id, chat_id=state.chat_id,
-        language=form.language, name=form.name, contact=form.contact, about=form.about, status="pending",
-        created_at=env.now,
-    ))  # fmt: skip
-    audit.record(s, actor, "join_request", join_request_id=request.id, detail=f"association={form.association_id}",
-                 now=env.now)  # fmt: skip
+    request = joins.create(
+        s,
+        JoinRequest(
+            nonce=f"{actor.id}:{nonce}",
+            association_id=form.association_id,
+            user_id=actor.id,
+            chat_id=state.chat_id,
+            language=form.language,
+            name=form.name,
+            contact=form.contact,
+            about=form.about,
+            status="pending",
+            created_at=env.now,
+        ),
+    )
+    audit.record(
+        s, actor, "join_request", join_request_id=request.id, detail=f"association={form.association_id}", now=env.now
+    )
     send_to_officers(s, env, request)
-    outbox.enqueue(s, Message.text(request.chat_id, t("join_sent", form.lang, id=request.id)),
-                   key=f"join:{request.id}:sent")  # fmt: skip
+    outbox.enqueue(
+        s, Message.text(request.chat_id, t("join_sent", form.lang, id=request.id)), key=f"join:{request.id}:sent"
+    )
     return Consented([], request)
 
 
@@ -161,8 +173,9 @@ def post_pending(s: Session, env: Env, chat_id: int, reason: str) -> int:
     """After a /bind: send this group the join requests that were waiting for one."""
     posted = 0
     for request in joins.unsent(s):
-        if officers_chat(s, env, request.association_id) == chat_id and send_to_officers(s, env, request,
-                                                                                         reason=reason):  # fmt: skip
+        if officers_chat(s, env, request.association_id) == chat_id and send_to_officers(
+            s, env, request, reason=reason
+        ):
             posted += 1
     return posted
 
@@ -172,12 +185,23 @@ def officer_card(env: Env, request: JoinRequest) -> Reply | None:
     association = env.content.directory.by_id.get(request.association_id)
     if association is None or request.id is None:
         return None
-    text = t("officer_card", STAFF, id=request.id, association=render.name(association, STAFF), name=request.name,
-             contact=request.contact, about=request.about)  # fmt: skip
-    markup = inline([[
-        button(t("approve_button", STAFF), JoinDecision("ok", request.id)),
-        button(t("decline_button", STAFF), JoinDecision("no", request.id)),
-    ]])  # fmt: skip
+    text = t(
+        "officer_card",
+        STAFF,
+        id=request.id,
+        association=render.name(association, STAFF),
+        name=request.name,
+        contact=request.contact,
+        about=request.about,
+    )
+    markup = inline(
+        [
+            [
+                button(t("approve_button", STAFF), JoinDecision("ok", request.id)),
+                button(t("decline_button", STAFF), JoinDecision("no", request.id)),
+            ]
+        ]
+    )
     return Reply(text, markup)
 
 
@@ -200,10 +224,14 @@ def decide(s: Session, env: Env, actor: Actor, request_id: int, approve: bool) -
     request = joins.lock(s, request_id=request_id)
     allowed = request is not None and (
         actor.is_admin
-        or (request.sent_to is not None and actor.chat_id == request.sent_to and actor.id is not None
-            and env.membership.is_member(request.sent_to, actor.id))
+        or (
+            request.sent_to is not None
+            and actor.chat_id == request.sent_to
+            and actor.id is not None
+            and env.membership.is_member(request.sent_to, actor.id)
+        )
         or (actor.channel in ("cli", "system"))
-    )  # fmt: skip
+    )
     if not allowed or request is None or request.id is None:
         return Decision(False, "officer_only")
     if request.status != "pending":

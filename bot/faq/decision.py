@@ -35,9 +35,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FEATURES: tuple[str, ...] = (
-    "cos", "cov", "covered", "fuzz", "keyword", "cos_gap", "cov_gap", "known", "recall", "size", "abroad",
-    "topic", "other_topic",
-)  # fmt: skip
+    "cos",
+    "cov",
+    "covered",
+    "fuzz",
+    "keyword",
+    "cos_gap",
+    "cov_gap",
+    "known",
+    "recall",
+    "size",
+    "abroad",
+    "topic",
+    "other_topic",
+)
 ANSWER_FEATURES: tuple[str, ...] = ("p", "lead", *FEATURES)
 MODEL_PATH = Path(__file__).with_name("matcher_model.json")
 MAX_SUGGESTIONS = 3

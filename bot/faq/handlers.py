@@ -63,8 +63,14 @@ async def on_menu(update: Update, context: BotContext) -> None:
     await answer(query)
     lang = await turn.lang(update)
     if isinstance(query.message, TgMessage):
-        turn.send(Message.edit_text(query.message.chat.id, query.message.message_id, t("faq_menu", lang),
-                                    render.categories(turn.env.content.faq, lang)))  # fmt: skip
+        turn.send(
+            Message.edit_text(
+                query.message.chat.id,
+                query.message.message_id,
+                t("faq_menu", lang),
+                render.categories(turn.env.content.faq, lang),
+            )
+        )
 
 
 async def on_category(update: Update, context: BotContext) -> None:

@@ -36,9 +36,18 @@ from bot.text.normalize import features, normalize, words
 from bot.text.synonyms import ABROAD_EN, ABROAD_ZH, CHINA_EN, CHINA_ZH, canonical_zh
 
 __all__ = [
-    "CONFIDENT", "FEATURES", "MAX_SUGGESTIONS", "SUGGEST", "Candidate", "Explanation", "FaqIndex", "MatchResult",
-    "Model", "Scored", "decide",
-]  # fmt: skip
+    "CONFIDENT",
+    "FEATURES",
+    "MAX_SUGGESTIONS",
+    "SUGGEST",
+    "Candidate",
+    "Explanation",
+    "FaqIndex",
+    "MatchResult",
+    "Model",
+    "Scored",
+    "decide",
+]
 _LATIN_RUN = re.compile(r"[a-z0-9]+")
 CANDIDATES = 24
 _KEEP = 12
@@ -151,8 +160,21 @@ class FaqIndex(Postings):
                 other_cos = other_cov = 0.0
             topic = max((t for fid, t in concepts if self.in_bag(fid, e)), default=0.0)
             other_topic = max((t for fid, t in concepts if not self.in_bag(fid, e)), default=0.0)
-            x = (cos, cov, covered, ratio, kw, cos - other_cos, cov - other_cov, known, rec, size, abroad, topic,
-                 other_topic)  # fmt: skip
+            x = (
+                cos,
+                cov,
+                covered,
+                ratio,
+                kw,
+                cos - other_cos,
+                cov - other_cov,
+                known,
+                rec,
+                size,
+                abroad,
+                topic,
+                other_topic,
+            )
             out.append(Candidate(e, self.entry_ids[e], x, self.model.probability(x), phrasing))
         out.sort(key=lambda c: (-c.probability, c.entry))
         return norm, tuple(corrections.items()), out

@@ -48,8 +48,14 @@ def entries(items: list[FaqEntry], lang: UiLang, *, back: bool) -> Markup:
 
 
 def feedback(question_id: int, lang: UiLang) -> Markup:
-    return inline([[button(t("helpful", lang), Feedback(question_id, "y")),
-                    button(t("not_helpful", lang), Feedback(question_id, "n"))]])  # fmt: skip
+    return inline(
+        [
+            [
+                button(t("helpful", lang), Feedback(question_id, "y")),
+                button(t("not_helpful", lang), Feedback(question_id, "n")),
+            ]
+        ]
+    )
 
 
 def browse(lang: UiLang) -> Markup:

@@ -13,9 +13,14 @@ from bot.faq.matcher import MatchResult
 
 
 def log_question(
-    s: Session, *, result: MatchResult, language: str, user_id: int | None = None, chat_id: int | None = None,
+    s: Session,
+    *,
+    result: MatchResult,
+    language: str,
+    user_id: int | None = None,
+    chat_id: int | None = None,
     source: str = "telegram",
-) -> int:  # fmt: skip
+) -> int:
     """Store a question with its outcome; returns the row id (used for feedback buttons)."""
     match = result.match
     row = Question(
@@ -37,8 +42,9 @@ def log_question(
 
 def log_view(s: Session, *, entry_id: str, language: str, user_id: int | None, source: str = "browse") -> int:
     """Store that a user opened an answer from the menu or a suggestion."""
-    row = Question(user_id=user_id, source=source, text=entry_id, language=language, outcome="viewed",
-                   entry_id=entry_id)  # fmt: skip
+    row = Question(
+        user_id=user_id, source=source, text=entry_id, language=language, outcome="viewed", entry_id=entry_id
+    )
     s.add(row)
     s.flush()
     assert row.id is not None
@@ -58,8 +64,9 @@ def record_feedback(s: Session, *, question_id: int, user_id: int, helpful: bool
     return row.language
 
 
-def questions(s: Session, *, outcome: str | None = None, since: datetime | None = None,
-              limit: int = 100) -> Sequence[Question]:  # fmt: skip
+def questions(
+    s: Session, *, outcome: str | None = None, since: datetime | None = None, limit: int = 100
+) -> Sequence[Question]:
     stmt = select(Question).order_by(col(Question.id).desc()).limit(limit)
     if outcome:
         stmt = stmt.where(Question.outcome == outcome)

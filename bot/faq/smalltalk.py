@@ -11,11 +11,30 @@ SmallTalk = Literal["greeting", "thanks", "bye"]
 # A message made only of these (in any order, with filler words) is small talk. Chinese phrases are
 # matched inside a run of characters, English ones as whole words; Traditional is folded first.
 _ZH: dict[SmallTalk, tuple[str, ...]] = {
-    "greeting": ("你好吗", "你们好", "大家好", "你好", "您好", "哈喽", "哈啰", "哈罗", "嗨", "在吗", "在不在", "有人吗",
-                 "早上好", "上午好", "中午好", "下午好", "晚上好", "早安", "早"),
+    "greeting": (
+        "你好吗",
+        "你们好",
+        "大家好",
+        "你好",
+        "您好",
+        "哈喽",
+        "哈啰",
+        "哈罗",
+        "嗨",
+        "在吗",
+        "在不在",
+        "有人吗",
+        "早上好",
+        "上午好",
+        "中午好",
+        "下午好",
+        "晚上好",
+        "早安",
+        "早",
+    ),
     "thanks": ("非常感谢", "谢谢你", "谢谢您", "谢谢", "多谢", "感谢", "谢啦", "辛苦了"),
     "bye": ("再见", "拜拜", "晚安"),
-}  # fmt: skip
+}
 _EN: dict[SmallTalk, frozenset[str]] = {
     "greeting": frozenset("hi hello hey hiya hallo greetings morning afternoon evening good there".split()),
     "thanks": frozenset("thanks thank you thx ty many much very a lot".split()),

@@ -13,13 +13,26 @@ from bot.groups.access import Actor
 
 
 def record(
-    s: Session, actor: Actor, action: str, *, ticket_id: int | None = None, join_request_id: int | None = None,
-    detail: str | None = None, now: datetime | None = None,
-) -> int:  # fmt: skip
+    s: Session,
+    actor: Actor,
+    action: str,
+    *,
+    ticket_id: int | None = None,
+    join_request_id: int | None = None,
+    detail: str | None = None,
+    now: datetime | None = None,
+) -> int:
     """Append one entry; returns its id (a natural key for the notices the action causes)."""
-    entry = AuditEntry(channel=actor.channel, actor_id=actor.id, actor_name=actor.name[:128] or None, action=action,
-                       ticket_id=ticket_id, join_request_id=join_request_id,
-                       detail=(detail or None) and detail[:500], created_at=now or utcnow())  # fmt: skip
+    entry = AuditEntry(
+        channel=actor.channel,
+        actor_id=actor.id,
+        actor_name=actor.name[:128] or None,
+        action=action,
+        ticket_id=ticket_id,
+        join_request_id=join_request_id,
+        detail=(detail or None) and detail[:500],
+        created_at=now or utcnow(),
+    )
     s.add(entry)
     s.flush()
     assert entry.id is not None
@@ -27,9 +40,14 @@ def record(
 
 
 def entries(
-    s: Session, *, channel: str | None = None, action: str | None = None, actor_id: int | None = None,
-    since: datetime | None = None, limit: int = 200,
-) -> Sequence[AuditEntry]:  # fmt: skip
+    s: Session,
+    *,
+    channel: str | None = None,
+    action: str | None = None,
+    actor_id: int | None = None,
+    since: datetime | None = None,
+    limit: int = 200,
+) -> Sequence[AuditEntry]:
     stmt = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
     if channel:
         stmt = stmt.where(AuditEntry.channel == channel)

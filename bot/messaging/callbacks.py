@@ -168,6 +168,16 @@ class JoinDecision(Callback):
 
 
 FAMILIES: tuple[type[Callback], ...] = (
-    ChooseLanguage, FaqMenu, FaqCategory, FaqAnswer, Feedback, ReportStep, TicketAction, Rating,
-    AssociationDetails, JoinStart, JoinConsent, JoinDecision,
-)  # fmt: skip
+    ChooseLanguage,
+    FaqMenu,
+    FaqCategory,
+    FaqAnswer,
+    Feedback,
+    ReportStep,
+    TicketAction,
+    Rating,
+    AssociationDetails,
+    JoinStart,
+    JoinConsent,
+    JoinDecision,
+)

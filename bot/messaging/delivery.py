@@ -60,8 +60,9 @@ class RawBot(Bot):
     async def call(self, method: str, params: dict[str, Any], *, read_timeout: float | None = None) -> Any:
         data = RequestData([RequestParameter.from_input(k, v) for k, v in params.items() if v is not None])
         timeout: Any = DEFAULT_NONE if read_timeout is None else read_timeout
-        payload = await self.request._request_wrapper(url=f"{self.base_url}/{method}", method="POST",
-                                                      request_data=data, read_timeout=timeout)  # fmt: skip
+        payload = await self.request._request_wrapper(
+            url=f"{self.base_url}/{method}", method="POST", request_data=data, read_timeout=timeout
+        )
         try:
             body = json.loads(payload.decode("utf-8", "replace"))
         except ValueError:
@@ -172,8 +173,17 @@ class Deliverer:
     def _claim(self, now: datetime) -> list[OutboxMessage]:
         with new_session(self.engine) as s:
             pacer = self.pacer
-            rows = list(outbox.due(s, now=now, worker=self.worker, limit=CLAIM, interval=pacer.per_chat_interval,
-                                   burst=pacer.burst, group_per_minute=pacer.group_per_minute))  # fmt: skip
+            rows = list(
+                outbox.due(
+                    s,
+                    now=now,
+                    worker=self.worker,
+                    limit=CLAIM,
+                    interval=pacer.per_chat_interval,
+                    burst=pacer.burst,
+                    group_per_minute=pacer.group_per_minute,
+                )
+            )
             if rows and s.get_bind().dialect.name != "sqlite":
                 s.commit()  # the leases (PostgreSQL); SQLite wrote nothing, and closing ends its read
             return rows
@@ -198,13 +208,15 @@ class Deliverer:
         except RetryAfter as exc:
             self._count("retry_after")
             wait = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
-            await asyncio.to_thread(self._write, outbox.retry_later, row_id=row.id, delay=wait,
-                                    error="429 flood control", now=now)  # fmt: skip
+            await asyncio.to_thread(
+                self._write, outbox.retry_later, row_id=row.id, delay=wait, error="429 flood control", now=now
+            )
             return False
         except ChatMigrated as exc:
             log.info("chat %s became supergroup %s", row.chat_id, exc.new_chat_id)
-            await asyncio.to_thread(self._write, outbox.follow_migration, old_chat_id=row.chat_id,
-                                    new_chat_id=exc.new_chat_id)  # fmt: skip
+            await asyncio.to_thread(
+                self._write, outbox.follow_migration, old_chat_id=row.chat_id, new_chat_id=exc.new_chat_id
+            )
             return False
         except Forbidden as exc:
             self._count("forbidden")
@@ -224,8 +236,9 @@ class Deliverer:
                 self.metrics.last_api_failure = time.time()
                 self.metrics.failed("bot_api", exc)
             delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(row.attempts, 12)))
-            await asyncio.to_thread(self._write, outbox.retry_later, row_id=row.id, delay=delay, error=str(exc),
-                                    now=now)  # fmt: skip
+            await asyncio.to_thread(
+                self._write, outbox.retry_later, row_id=row.id, delay=delay, error=str(exc), now=now
+            )
             log.debug("outbox message %s: %s; retry in %s", row.id, exc, delay)
             return False
         except Exception as exc:
@@ -235,8 +248,9 @@ class Deliverer:
                 await asyncio.to_thread(self._write, outbox.fail, row_id=row.id, error=error)
             else:
                 delay = timedelta(seconds=2 ** min(row.attempts + 2, 12))
-                await asyncio.to_thread(self._write, outbox.retry_later, row_id=row.id, delay=delay, error=error,
-                                        now=now)  # fmt: skip
+                await asyncio.to_thread(
+                    self._write, outbox.retry_later, row_id=row.id, delay=delay, error=error, now=now
+                )
             log.error("outbox message %s could not be sent (%s)", row.id, type(exc).__name__, exc_info=exc)
             return False
         faults.point("outbox.after_send")

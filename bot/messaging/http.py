@@ -55,9 +55,17 @@ class TimedH11Protocol(H11Protocol):
 
 def server(app: Any, listen: str) -> uvicorn.Server:
     host, _, port = listen.rpartition(":")
-    config = uvicorn.Config(app, host=host.strip("[]"), port=int(port), log_config=None, lifespan="off",
-                            access_log=False, server_header=False, http=TimedH11Protocol,
-                            timeout_keep_alive=5)  # fmt: skip
+    config = uvicorn.Config(
+        app,
+        host=host.strip("[]"),
+        port=int(port),
+        log_config=None,
+        lifespan="off",
+        access_log=False,
+        server_header=False,
+        http=TimedH11Protocol,
+        timeout_keep_alive=5,
+    )
     return uvicorn.Server(config)
 
 

@@ -53,8 +53,11 @@ def store(engine: Engine, *, update_id: int, payload: str, now: datetime | None 
         with session_scope(engine) as s:
             if s.get(IntakeUpdate, update_id) is not None:
                 return False
-            s.add(IntakeUpdate(update_id=update_id, chat_id=chat_of(payload), payload=payload,
-                               received_at=now or utcnow()))  # fmt: skip
+            s.add(
+                IntakeUpdate(
+                    update_id=update_id, chat_id=chat_of(payload), payload=payload, received_at=now or utcnow()
+                )
+            )
         return True
     except IntegrityError:
         return False
@@ -97,8 +100,9 @@ def claim(
     """
     now = now or utcnow()
     table = IntakeUpdate.__table__  # type: ignore[attr-defined]
-    head = ~exists().where(table.c.chat_id == _older.c.chat_id, _older.c.status == "pending",
-                           _older.c.update_id < table.c.update_id)  # fmt: skip
+    head = ~exists().where(
+        table.c.chat_id == _older.c.chat_id, _older.c.status == "pending", _older.c.update_id < table.c.update_id
+    )
     free = or_(col(IntakeUpdate.locked_until).is_(None), col(IntakeUpdate.locked_until) < now)
     ready = or_(col(IntakeUpdate.not_before).is_(None), col(IntakeUpdate.not_before) <= now)
     flood = flood or Flood()
@@ -178,8 +182,9 @@ def renew(engine: Engine, *, update_ids: Collection[int], worker: str, now: date
                 s.add(row)
 
 
-def finish(s: Session, *, update_id: int, status: str = "done", error: str | None = None,
-           now: datetime | None = None) -> None:  # fmt: skip
+def finish(
+    s: Session, *, update_id: int, status: str = "done", error: str | None = None, now: datetime | None = None
+) -> None:
     """Mark an update processed — in the caller's transaction, together with its effect."""
     row = s.get(IntakeUpdate, update_id)
     if row is not None:
@@ -189,9 +194,14 @@ def finish(s: Session, *, update_id: int, status: str = "done", error: str | Non
 
 
 def retry_later(
-    engine: Engine, *, update_id: int, error: str, delay: timedelta, transient: bool = False,
+    engine: Engine,
+    *,
+    update_id: int,
+    error: str,
+    delay: timedelta,
+    transient: bool = False,
     now: datetime | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """A failed attempt: keep the update pending, to be tried again after ``delay``.
 
     A ``transient`` failure (the database or Telegram was away) does not count as an attempt.

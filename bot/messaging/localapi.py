@@ -72,8 +72,12 @@ class FakeBotApi:
             new_id = self.migrated.get(_int(params.get("chat_id")))
             if new_id is not None:
                 description = "Bad Request: group chat was upgraded to a supergroup chat"
-                return 400, {"ok": False, "error_code": 400, "description": description,
-                             "parameters": {"migrate_to_chat_id": new_id}}  # fmt: skip
+                return 400, {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": description,
+                    "parameters": {"migrate_to_chat_id": new_id},
+                }
             if fault is not None:
                 body: dict[str, Any] = {
                     "ok": False,
@@ -247,8 +251,24 @@ def _chat(chat_id: int) -> dict[str, Any]:
 # -- what Telegram refuses ----------------------------------------------------------------------
 
 TEXT_LIMIT, CAPTION_LIMIT, CALLBACK_LIMIT = 4096, 1024, 64
-_ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler",
-                 "span", "blockquote", "tg-emoji"}  # fmt: skip
+_ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
+}
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)>")
 _ENTITY = re.compile(r"&(lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
 

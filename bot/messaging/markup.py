@@ -28,13 +28,19 @@ def inline(rows: list[list[dict[str, str]]]) -> Markup:
 
 
 def request_location(label: str) -> Markup:
-    return {"keyboard": [[{"text": label, "request_location": True}]], "one_time_keyboard": True,
-            "resize_keyboard": True}  # fmt: skip
+    return {
+        "keyboard": [[{"text": label, "request_location": True}]],
+        "one_time_keyboard": True,
+        "resize_keyboard": True,
+    }
 
 
 def request_contact(label: str) -> Markup:
-    return {"keyboard": [[{"text": label, "request_contact": True}]], "one_time_keyboard": True,
-            "resize_keyboard": True}  # fmt: skip
+    return {
+        "keyboard": [[{"text": label, "request_contact": True}]],
+        "one_time_keyboard": True,
+        "resize_keyboard": True,
+    }
 
 
 @dataclass

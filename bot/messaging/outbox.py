@@ -38,9 +38,14 @@ class Message:
 
     @classmethod
     def text(
-        cls, chat_id: int, text: str, markup: Markup | None = None, *, reply_to: int | None = None,
+        cls,
+        chat_id: int,
+        text: str,
+        markup: Markup | None = None,
+        *,
+        reply_to: int | None = None,
         ticket_id: int | None = None,
-    ) -> Message:  # fmt: skip
+    ) -> Message:
         params: dict[str, Any] = {"text": text, "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}}
         if markup is not None:
             params["reply_markup"] = markup
@@ -49,10 +54,15 @@ class Message:
         return cls(chat_id, params, "sendMessage", ticket_id)
 
     @classmethod
-    def edit_text(cls, chat_id: int, message_id: int, text: str, markup: Markup | None = None,
-                  *, ticket_id: int | None = None) -> Message:  # fmt: skip
-        params: dict[str, Any] = {"message_id": message_id, "text": text, "parse_mode": "HTML",
-                                  "link_preview_options": {"is_disabled": True}}  # fmt: skip
+    def edit_text(
+        cls, chat_id: int, message_id: int, text: str, markup: Markup | None = None, *, ticket_id: int | None = None
+    ) -> Message:
+        params: dict[str, Any] = {
+            "message_id": message_id,
+            "text": text,
+            "parse_mode": "HTML",
+            "link_preview_options": {"is_disabled": True},
+        }
         if markup is not None:
             params["reply_markup"] = markup
         return cls(chat_id, params, "editMessageText", ticket_id)
@@ -122,10 +132,16 @@ def enqueue(s: Session, message: Message, *, key: str, now: datetime | None = No
 
 def _insert(s: Session, message: Message, *, key: str, now: datetime | None) -> bool:
     values = {
-        "dedupe_key": key[:128], "chat_id": message.chat_id, "method": message.method,
-        "payload": json.dumps(message.params, ensure_ascii=False), "ticket_id": message.ticket_id,
-        "status": "pending", "attempts": 0, "next_attempt_at": now or utcnow(), "created_at": now or utcnow(),
-    }  # fmt: skip
+        "dedupe_key": key[:128],
+        "chat_id": message.chat_id,
+        "method": message.method,
+        "payload": json.dumps(message.params, ensure_ascii=False),
+        "ticket_id": message.ticket_id,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now or utcnow(),
+        "created_at": now or utcnow(),
+    }
     dialect = s.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -240,10 +256,12 @@ def backlog(s: Session) -> int:
 def sent_cards(s: Session, *, ticket_id: int) -> Sequence[OutboxMessage]:
     """The ticket's cards that reached a staff group (to keep them up to date)."""
     stmt = select(OutboxMessage).where(
-        OutboxMessage.ticket_id == ticket_id, OutboxMessage.status == "sent",
-        OutboxMessage.method == "sendMessage", col(OutboxMessage.dedupe_key).startswith("card:"),
+        OutboxMessage.ticket_id == ticket_id,
+        OutboxMessage.status == "sent",
+        OutboxMessage.method == "sendMessage",
+        col(OutboxMessage.dedupe_key).startswith("card:"),
         col(OutboxMessage.message_id).is_not(None),
-    )  # fmt: skip
+    )
     return s.exec(stmt).all()
 
 
@@ -251,11 +269,13 @@ def update_pending_cards(s: Session, *, ticket_id: int, chat_id: int, text: str,
     """A card not yet delivered goes out as the ticket is now, not as it was when queued."""
     rows = s.exec(
         select(OutboxMessage).where(
-            OutboxMessage.ticket_id == ticket_id, OutboxMessage.chat_id == chat_id,
-            OutboxMessage.status == "pending", OutboxMessage.method == "sendMessage",
+            OutboxMessage.ticket_id == ticket_id,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.status == "pending",
+            OutboxMessage.method == "sendMessage",
             col(OutboxMessage.dedupe_key).startswith("card:"),
         )
-    ).all()  # fmt: skip
+    ).all()
     for row in rows:
         payload = json.loads(row.payload)
         payload["text"], payload["reply_markup"] = text, reply_markup
@@ -266,7 +286,9 @@ def update_pending_cards(s: Session, *, ticket_id: int, chat_id: int, text: str,
 def has_card(s: Session, *, ticket_id: int, chat_id: int) -> bool:
     """Whether a ticket's card was queued for a chat and not refused (a failed one may be posted again)."""
     stmt = select(OutboxMessage.id).where(
-        OutboxMessage.ticket_id == ticket_id, OutboxMessage.chat_id == chat_id,
-        col(OutboxMessage.dedupe_key).startswith("card:"), OutboxMessage.status != "failed",
-    )  # fmt: skip
+        OutboxMessage.ticket_id == ticket_id,
+        OutboxMessage.chat_id == chat_id,
+        col(OutboxMessage.dedupe_key).startswith("card:"),
+        OutboxMessage.status != "failed",
+    )
     return s.exec(stmt).first() is not None

@@ -120,10 +120,14 @@ class Turn:
             return Actor("telegram", None, "?")
         name = tg_user.full_name or (f"@{tg_user.username}" if tg_user.username else str(tg_user.id))
         return Actor(
-            "telegram", tg_user.id, name, language=tg_user.language_code,
-            chat_id=chat.id if chat else None, in_group=chat is not None and chat.type != "private",
+            "telegram",
+            tg_user.id,
+            name,
+            language=tg_user.language_code,
+            chat_id=chat.id if chat else None,
+            in_group=chat is not None and chat.type != "private",
             is_admin=self.runtime.is_admin(tg_user.id),
-        )  # fmt: skip
+        )
 
     # -- ending ---------------------------------------------------------------------------
 
@@ -149,8 +153,11 @@ async def process(app: Application, runtime: Runtime, row: IntakeUpdate, floodin
     handled in order; they are — after everyone else's.
     """
     if row.attempts > intake.MAX_ATTEMPTS:  # it took the process down each time: set it aside
-        log.error("update %s was tried %d times without finishing; set aside (qiaobot intake failed)",
-                  row.update_id, row.attempts - 1)  # fmt: skip
+        log.error(
+            "update %s was tried %d times without finishing; set aside (qiaobot intake failed)",
+            row.update_id,
+            row.attempts - 1,
+        )
         apology_to = row.chat_id if row.chat_id > 0 else None
         await asyncio.to_thread(_give_up, runtime, row, "interrupted on every attempt", apology_to, _hints(row.payload))
         runtime.wake_delivery()
@@ -165,8 +172,9 @@ async def process(app: Application, runtime: Runtime, row: IntakeUpdate, floodin
             if message is not None and getattr(message, "chat", None) is None:
                 raise ValueError("a message without a chat")
         except Exception as exc:  # noqa: BLE001 - an update PTB cannot read: set it aside, carry on
-            log.warning("update %s cannot be read (%s); set aside (qiaobot intake failed)", row.update_id,
-                        type(exc).__name__)  # fmt: skip
+            log.warning(
+                "update %s cannot be read (%s); set aside (qiaobot intake failed)", row.update_id, type(exc).__name__
+            )
             await asyncio.to_thread(_give_up, runtime, row, f"unreadable update: {type(exc).__name__}", None)
             return
         await app.process_update(update)
@@ -189,18 +197,30 @@ async def _failed(runtime: Runtime, row: IntakeUpdate, update: Update, error: Ba
     reason = f"{type(error).__name__}: {error}"[:500]
     if _transient(error):
         runtime.metrics.failed("bot_api" if isinstance(error, TransientError) else "database", error)
-        await asyncio.to_thread(intake.retry_later, runtime.engine, update_id=row.update_id, error=reason,
-                                delay=timedelta(seconds=5), transient=True)  # fmt: skip
+        await asyncio.to_thread(
+            intake.retry_later,
+            runtime.engine,
+            update_id=row.update_id,
+            error=reason,
+            delay=timedelta(seconds=5),
+            transient=True,
+        )
         return
     runtime.metrics.handler_errors += 1
     if row.attempts < intake.MAX_ATTEMPTS:
         delay = timedelta(seconds=2**row.attempts)
-        log.warning("update %s failed (attempt %d, %s); trying again in %s", row.update_id, row.attempts,
-                    type(error).__name__, delay)  # fmt: skip
+        log.warning(
+            "update %s failed (attempt %d, %s); trying again in %s",
+            row.update_id,
+            row.attempts,
+            type(error).__name__,
+            delay,
+        )
         await asyncio.to_thread(intake.retry_later, runtime.engine, update_id=row.update_id, error=reason, delay=delay)
         return
-    log.error("update %s failed %d times; set aside (qiaobot intake failed)", row.update_id, row.attempts,
-              exc_info=error)  # fmt: skip
+    log.error(
+        "update %s failed %d times; set aside (qiaobot intake failed)", row.update_id, row.attempts, exc_info=error
+    )
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
     apology_to = chat.id if chat is not None and chat.type == "private" else None
     hints = (user.language_code if user else None, message.text if message else None)
@@ -238,9 +258,12 @@ def _is_disconnect(error: DBAPIError) -> bool:
 
 
 def _give_up(
-    runtime: Runtime, row: IntakeUpdate, reason: str, apology_to: int | None,
+    runtime: Runtime,
+    row: IntakeUpdate,
+    reason: str,
+    apology_to: int | None,
     hints: tuple[str | None, str | None] = (None, None),
-) -> None:  # fmt: skip
+) -> None:
     """Mark the update failed (kept for ``qiaobot intake retry``) and apologise to the person once,
     in their language (their choice, else their Telegram app's and the script they wrote in)."""
     with session_scope(runtime.engine) as s:
@@ -332,8 +355,9 @@ class Processor:
         while True:
             await asyncio.sleep(intake.LEASE.total_seconds() / 3)
             with contextlib.suppress(SQLAlchemyError):
-                await asyncio.to_thread(intake.renew, self.runtime.engine, update_ids=list(self._working),
-                                        worker=self.worker)  # fmt: skip
+                await asyncio.to_thread(
+                    intake.renew, self.runtime.engine, update_ids=list(self._working), worker=self.worker
+                )
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -31,8 +31,15 @@ POLL_TIMEOUT = 25
 
 
 class DurablePoller:
-    def __init__(self, app: Application, runtime: Runtime, processor: Processor, *,  # type: ignore[type-arg]
-                 allowed_updates: list[str], poll_timeout: int = POLL_TIMEOUT) -> None:  # fmt: skip
+    def __init__(
+        self,
+        app: Application,  # type: ignore[type-arg]
+        runtime: Runtime,
+        processor: Processor,
+        *,
+        allowed_updates: list[str],
+        poll_timeout: int = POLL_TIMEOUT,
+    ) -> None:
         self.app = app
         self.raw: RawBot = app.bot_data[POLL_BOT_KEY]
         self.runtime = runtime

@@ -111,9 +111,11 @@ def make_handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
                 self._reply(200, params)
             elif action == "fail":
                 standin.api.fail(
-                    params["method"], int(params["status"]), times=int(params.get("times", 1)),
+                    params["method"],
+                    int(params["status"]),
+                    times=int(params.get("times", 1)),
                     retry_after=params.get("retry_after"),
-                )  # fmt: skip
+                )
                 self._reply(200, {"ok": True})
             else:
                 self._reply(404, {"ok": False, "description": f"unknown control action {action!r}"})

@@ -30,10 +30,44 @@ MAX_DESCRIPTION = 8000
 MAX_ATTACHMENTS = 10
 AGREE_WORDS = {"同意", "我同意", "agree", "i agree", "yes", "ok", "好", "好的", "是", "继续", "continue"}
 SUBMIT_WORDS = {"提交", "确认", "确认提交", "submit", "send", "confirm", "yes", "ok"}
-CONTINUE_WORDS = {"继续", "继续提交", "没有", "不是", "没用", "continue", "no", "none", "next", "下一步", "ok", "好",
-                  "好的", "skip", "跳过", "yes", "是"}  # fmt: skip
-SKIP_WORDS = {"skip", "跳过", "无", "没有", "不用", "不需要", "no", "none", "ok", "-", "/skip", "继续", "continue",
-              "好", "好的", "next", "下一步"}  # fmt: skip
+CONTINUE_WORDS = {
+    "继续",
+    "继续提交",
+    "没有",
+    "不是",
+    "没用",
+    "continue",
+    "no",
+    "none",
+    "next",
+    "下一步",
+    "ok",
+    "好",
+    "好的",
+    "skip",
+    "跳过",
+    "yes",
+    "是",
+}
+SKIP_WORDS = {
+    "skip",
+    "跳过",
+    "无",
+    "没有",
+    "不用",
+    "不需要",
+    "no",
+    "none",
+    "ok",
+    "-",
+    "/skip",
+    "继续",
+    "continue",
+    "好",
+    "好的",
+    "next",
+    "下一步",
+}
 # Words that move a step on; never a description of a difficulty.
 NOT_CONTENT = CONTINUE_WORDS | SKIP_WORDS | SUBMIT_WORDS | AGREE_WORDS
 CANCEL_WORDS = {"取消", "cancel", "算了", "不要了"}
@@ -133,9 +167,19 @@ class Step:
 
 def privacy(draft: Draft, _: Snapshot) -> list[Reply]:
     lang = draft.lang
-    return [Reply(t("privacy", lang), inline([[
-        button(t("agree", lang), ReportStep("ok")), button(t("cancel_button", lang), ReportStep("x")),
-    ]]))]  # fmt: skip
+    return [
+        Reply(
+            t("privacy", lang),
+            inline(
+                [
+                    [
+                        button(t("agree", lang), ReportStep("ok")),
+                        button(t("cancel_button", lang), ReportStep("x")),
+                    ]
+                ]
+            ),
+        )
+    ]
 
 
 def ask_place(draft: Draft, _: Snapshot) -> list[Reply]:
@@ -162,17 +206,22 @@ def summary(draft: Draft, snapshot: Snapshot, *, edit: int | None = None) -> Rep
     category = CATEGORY_BY_ID.get(draft.category or "")
     cl = content_lang(lang)
     text = t(
-        "summary", lang,
+        "summary",
+        lang,
         place=place_name(snapshot, draft.place or "", lang),
         queue=queue_name(snapshot.federation, draft.queue_id or "", lang),
         category=localize(category.label.get(cl), lang) if category else "",
-        description=preview(draft.description or "", lang), attachments=len(draft.attachments),
-        contact=draft.contact or t("none", lang), identity=t("yes" if draft.share_identity else "no", lang),
-    )  # fmt: skip
-    markup = inline([
-        [button(t("submit", lang), ReportStep("s"))],
-        [button(t("toggle_identity", lang), ReportStep("id")), button(t("cancel_button", lang), ReportStep("x"))],
-    ])  # fmt: skip
+        description=preview(draft.description or "", lang),
+        attachments=len(draft.attachments),
+        contact=draft.contact or t("none", lang),
+        identity=t("yes" if draft.share_identity else "no", lang),
+    )
+    markup = inline(
+        [
+            [button(t("submit", lang), ReportStep("s"))],
+            [button(t("toggle_identity", lang), ReportStep("id")), button(t("cancel_button", lang), ReportStep("x"))],
+        ]
+    )
     return Reply(text, markup, edit=edit)
 
 

@@ -16,8 +16,18 @@ from bot.reports.federation import Federation, Place
 from bot.text.normalize import normalize
 
 SUFFIXES = ("土家族苗族自治州", "自治州", "自治县", "省", "市", "县", "区", "州")
-EN_SUFFIXES = (" autonomous county", " autonomous prefecture", " county", " city", " district", " prefecture",
-               " province", " shi", " xian", " qu")  # fmt: skip
+EN_SUFFIXES = (
+    " autonomous county",
+    " autonomous prefecture",
+    " county",
+    " city",
+    " district",
+    " prefecture",
+    " province",
+    " shi",
+    " xian",
+    " qu",
+)
 CONFIDENT = 90
 CANDIDATE = 70
 

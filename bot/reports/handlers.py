@@ -21,8 +21,11 @@ from bot.reports.rules import STATUS_LABELS, Status
 from bot.text.i18n import localize, t
 from bot.text.language import content_lang
 
-JOIN_STATUS_KEYS = {"pending": "join_status_pending", "approved": "join_status_approved",
-                    "declined": "join_status_declined"}  # fmt: skip
+JOIN_STATUS_KEYS = {
+    "pending": "join_status_pending",
+    "approved": "join_status_approved",
+    "declined": "join_status_declined",
+}
 
 
 async def report(update: Update, context: BotContext) -> None:
@@ -145,8 +148,9 @@ async def on_thread_message(update: Update, context: BotContext) -> None:
     elif message.document:
         attachments = [{"type": "document", "file_id": message.document.file_id}]
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
-    ticket = await turn.run(service.user_message, turn.actor(update), text=text, attachments=attachments,
-                            reply_to=reply_to)  # fmt: skip
+    ticket = await turn.run(
+        service.user_message, turn.actor(update), text=text, attachments=attachments, reply_to=reply_to
+    )
     if ticket is None:
         return
     turn.reply(message.chat_id, t("thread_added", await turn.lang(update, text), id=ticket.id))

@@ -46,22 +46,31 @@ def card_text(ticket: Ticket, federation: Federation, lang: UiLang = STAFF_LANG)
         description = description[:CARD_PREVIEW] + " " + marker
     who = ticket.user_name if ticket.share_identity and ticket.user_name else None
     return t(
-        "card", lang,
-        id=ticket.id, status=STAFF_STATUS_LABELS[Status(ticket.status)].get(content_lang(lang)),
-        queue=queue_name(federation, ticket.queue_id, lang), place=ticket.place,
+        "card",
+        lang,
+        id=ticket.id,
+        status=STAFF_STATUS_LABELS[Status(ticket.status)].get(content_lang(lang)),
+        queue=queue_name(federation, ticket.queue_id, lang),
+        place=ticket.place,
         category=category.label.get(content_lang(lang)) if category else ticket.category,
-        who=who or t("anonymous", lang), contact=ticket.contact or t("none", lang),
-        attachments=len(attachments(ticket)), description=description,
+        who=who or t("anonymous", lang),
+        contact=ticket.contact or t("none", lang),
+        attachments=len(attachments(ticket)),
+        description=description,
         language=LANGUAGE_NAMES.get(ticket.language, ticket.language),
-    )  # fmt: skip
+    )
 
 
 def card_markup(ticket_id: int, lang: UiLang = STAFF_LANG) -> Markup:
-    return inline([[
-        button(t("claim_button", lang), TicketAction("claim", ticket_id)),
-        button(t("resolve_button", lang), TicketAction("resolve", ticket_id)),
-        button(t("transfer_button", lang), TicketAction("transfer", ticket_id)),
-    ]])  # fmt: skip
+    return inline(
+        [
+            [
+                button(t("claim_button", lang), TicketAction("claim", ticket_id)),
+                button(t("resolve_button", lang), TicketAction("resolve", ticket_id)),
+                button(t("transfer_button", lang), TicketAction("transfer", ticket_id)),
+            ]
+        ]
+    )
 
 
 def rating_markup(ticket_id: int) -> Markup:
@@ -100,8 +109,9 @@ def refresh_cards(
         here = target is not None and card.chat_id == target[0]
         if (not here and card.chat_id != moved_from) or card.message_id is None:
             continue
-        edit = Message.edit_text(card.chat_id, card.message_id, text, markup if here else NO_BUTTONS,
-                                 ticket_id=ticket.id)  # fmt: skip
+        edit = Message.edit_text(
+            card.chat_id, card.message_id, text, markup if here else NO_BUTTONS, ticket_id=ticket.id
+        )
         outbox.enqueue(s, edit, key=f"cardedit:{card.id}:{key}")
     if target is not None:
         outbox.update_pending_cards(s, ticket_id=ticket.id, chat_id=target[0], text=text, reply_markup=markup)
@@ -110,8 +120,9 @@ def refresh_cards(
 def forward_attachments(s: Session, chat_id: int, ticket_id: int, items: list[dict[str, str]], key: str) -> None:
     """Queue the user's photos and documents (by Telegram file id) for a staff group."""
     for i, item in enumerate(items):
-        message = Message.file(chat_id, item.get("type", "document"), item["file_id"], f"#{ticket_id}",
-                               ticket_id=ticket_id)  # fmt: skip
+        message = Message.file(
+            chat_id, item.get("type", "document"), item["file_id"], f"#{ticket_id}", ticket_id=ticket_id
+        )
         outbox.enqueue(s, message, key=f"{key}:att{i}")
 
 
@@ -127,9 +138,14 @@ def to_chat(s: Session, chat_id: int, text: str, key: str, ticket_id: int | None
 
 
 def to_user(
-    s: Session, federation: Federation, ticket: Ticket, text_key: str, key: str, markup: Markup | None = None,
+    s: Session,
+    federation: Federation,
+    ticket: Ticket,
+    text_key: str,
+    key: str,
+    markup: Markup | None = None,
     **values: object,
-) -> None:  # fmt: skip
+) -> None:
     lang = user_lang(ticket)
     text = t(text_key, lang, id=ticket.id, queue=queue_name(federation, ticket.queue_id, lang), **values)
     outbox.enqueue(s, Message.text(ticket.chat_id, text, markup, ticket_id=ticket.id), key=key)

@@ -37,8 +37,9 @@ def for_user(s: Session, *, user_id: int) -> Sequence[Ticket]:
     return s.exec(select(Ticket).where(Ticket.user_id == user_id).order_by(col(Ticket.id).desc())).all()
 
 
-def listing(s: Session, *, queue_id: str | None = None, status: str | None = None,
-            open_only: bool = False) -> Sequence[Ticket]:  # fmt: skip
+def listing(
+    s: Session, *, queue_id: str | None = None, status: str | None = None, open_only: bool = False
+) -> Sequence[Ticket]:
     stmt = select(Ticket).order_by(col(Ticket.id))
     if open_only:
         stmt = stmt.where(col(Ticket.status).in_([str(x) for x in OPEN]))
@@ -50,12 +51,25 @@ def listing(s: Session, *, queue_id: str | None = None, status: str | None = Non
 
 
 def add_message(
-    s: Session, *, ticket_id: int, direction: str, author_id: int | None, author_name: str | None, text: str,
-    attachments: list[dict[str, str]] | None = None, now: datetime | None = None,
-) -> int:  # fmt: skip
-    row = TicketMessage(ticket_id=ticket_id, direction=direction, author_id=author_id, author_name=author_name,
-                        text=text, attachments=json.dumps(attachments or [], ensure_ascii=False),
-                        created_at=now or utcnow())  # fmt: skip
+    s: Session,
+    *,
+    ticket_id: int,
+    direction: str,
+    author_id: int | None,
+    author_name: str | None,
+    text: str,
+    attachments: list[dict[str, str]] | None = None,
+    now: datetime | None = None,
+) -> int:
+    row = TicketMessage(
+        ticket_id=ticket_id,
+        direction=direction,
+        author_id=author_id,
+        author_name=author_name,
+        text=text,
+        attachments=json.dumps(attachments or [], ensure_ascii=False),
+        created_at=now or utcnow(),
+    )
     s.add(row)
     s.flush()
     assert row.id is not None

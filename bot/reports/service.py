@@ -123,19 +123,41 @@ def file_report(s: Session, env: Env, actor: Actor, state: State, draft: flow.Dr
     if existing is not None:  # filed already (a second Submit): nothing new
         conversations.drop(s, user_id=actor.id, kind=flow.KIND)
         return existing
-    ticket = tickets.create(s, Ticket(
-        nonce=nonce, user_id=actor.id, chat_id=state.chat_id, user_name=actor.name or None,
-        share_identity=draft.share_identity, queue_id=queue.id, place=draft.place or queue.name.zh,
-        category=draft.category or "other", description=draft.description or "",
-        attachments=flow.attachments_json(draft), contact=draft.contact, language=draft.language,
-        status=Status.NEW, escalate_at=escalation_deadline(env.now, queue.sla_hours), created_at=env.now,
-        updated_at=env.now,
-    ))  # fmt: skip
+    ticket = tickets.create(
+        s,
+        Ticket(
+            nonce=nonce,
+            user_id=actor.id,
+            chat_id=state.chat_id,
+            user_name=actor.name or None,
+            share_identity=draft.share_identity,
+            queue_id=queue.id,
+            place=draft.place or queue.name.zh,
+            category=draft.category or "other",
+            description=draft.description or "",
+            attachments=flow.attachments_json(draft),
+            contact=draft.contact,
+            language=draft.language,
+            status=Status.NEW,
+            escalate_at=escalation_deadline(env.now, queue.sla_hours),
+            created_at=env.now,
+            updated_at=env.now,
+        ),
+    )
     assert ticket.id is not None
-    tickets.add_message(s, ticket_id=ticket.id, direction="in", author_id=actor.id, author_name=actor.name,
-                        text=ticket.description, attachments=draft.attachments, now=env.now)  # fmt: skip
-    audit.record(s, actor, "filed", ticket_id=ticket.id, detail=f"queue={queue.id} category={ticket.category}",
-                 now=env.now)  # fmt: skip
+    tickets.add_message(
+        s,
+        ticket_id=ticket.id,
+        direction="in",
+        author_id=actor.id,
+        author_name=actor.name,
+        text=ticket.description,
+        attachments=draft.attachments,
+        now=env.now,
+    )
+    audit.record(
+        s, actor, "filed", ticket_id=ticket.id, detail=f"queue={queue.id} category={ticket.category}", now=env.now
+    )
     conversations.drop(s, user_id=actor.id, kind=flow.KIND)
     notify.to_user(s, federation, ticket, "filed", f"filed:{ticket.id}")
     notify.post_card(s, federation, ticket, reason="new")
@@ -170,8 +192,9 @@ def view(s: Session, env: Env, actor: Actor, ticket_id: int) -> TicketView | Non
     return TicketView(ticket, tickets.thread(s, ticket_id=ticket.id))
 
 
-def act(s: Session, env: Env, actor: Actor, action: Action, ticket_id: int, *, text: str = "",
-        target: str = "") -> Outcome:  # fmt: skip
+def act(
+    s: Session, env: Env, actor: Actor, action: Action, ticket_id: int, *, text: str = "", target: str = ""
+) -> Outcome:
     """Carry out one staff action (claim, reply, transfer, resolve, note) if ``actor`` may."""
     ticket = authorize(s, env, actor, ticket_id, lock=True)
     if ticket is None or ticket.id is None:
@@ -213,8 +236,9 @@ def reply(s: Session, env: Env, actor: Actor, ticket: Ticket, status: Status, te
     assert ticket.id is not None
     if not text.strip():
         return Outcome(False, "reply_empty", {}, ticket)
-    msg = tickets.add_message(s, ticket_id=ticket.id, direction="out", author_id=actor.id, author_name=actor.name,
-                              text=text, now=env.now)  # fmt: skip
+    msg = tickets.add_message(
+        s, ticket_id=ticket.id, direction="out", author_id=actor.id, author_name=actor.name, text=text, now=env.now
+    )
     if ticket.claimed_by is None:
         ticket.claimed_by, ticket.claimed_by_name = actor.id, actor.name
     ticket.status, ticket.escalate_at, ticket.updated_at = status, None, env.now
@@ -230,8 +254,9 @@ def note(s: Session, env: Env, actor: Actor, ticket: Ticket, text: str) -> Outco
     assert ticket.id is not None
     if not text.strip():
         return Outcome(False, "reply_empty", {}, ticket)
-    msg = tickets.add_message(s, ticket_id=ticket.id, direction="note", author_id=actor.id, author_name=actor.name,
-                              text=text, now=env.now)  # fmt: skip
+    msg = tickets.add_message(
+        s, ticket_id=ticket.id, direction="note", author_id=actor.id, author_name=actor.name, text=text, now=env.now
+    )
     audit.record(s, actor, "note", ticket_id=ticket.id, detail=f"message {msg}", now=env.now)
     return Outcome(True, "noted", {"id": ticket.id}, ticket)
 
@@ -242,8 +267,15 @@ def resolve(s: Session, env: Env, actor: Actor, ticket: Ticket, status: Status, 
     s.add(ticket)
     event = audit.record(s, actor, "resolve", ticket_id=ticket.id, detail=text.strip() or None, now=env.now)
     federation = env.content.federation
-    notify.to_user(s, federation, ticket, "notify_resolved", f"ev:{event}", markup=notify.rating_markup(ticket.id),
-                   note=text.strip())  # fmt: skip
+    notify.to_user(
+        s,
+        federation,
+        ticket,
+        "notify_resolved",
+        f"ev:{event}",
+        markup=notify.rating_markup(ticket.id),
+        note=text.strip(),
+    )
     notify.refresh_cards(s, federation, ticket, f"ev{event}")
     return Outcome(True, "resolved", {"actor": actor.label, "id": ticket.id}, ticket)
 
@@ -256,8 +288,9 @@ def transfer(s: Session, env: Env, actor: Actor, ticket: Ticket, status: Status,
         known = ", ".join(q.id for q in federation.queues)
         return Outcome(False, "unknown_queue", {"queue": target or "?", "queues": known}, ticket)
     if queue.id == ticket.queue_id:
-        return Outcome(False, "same_queue", {"id": ticket.id, "queue": notify.queue_name(federation, queue.id, STAFF)},
-                       ticket)  # fmt: skip
+        return Outcome(
+            False, "same_queue", {"id": ticket.id, "queue": notify.queue_name(federation, queue.id, STAFF)}, ticket
+        )
     old_queue = ticket.queue_id
     old_target = groups.responsible_chat(s, federation, old_queue)
     ticket.status, ticket.queue_id, ticket.claimed_by, ticket.claimed_by_name = status, queue.id, None, None
@@ -324,9 +357,14 @@ def group_queue(s: Session, env: Env, actor: Actor) -> QueueListing:
 
 
 def user_message(
-    s: Session, env: Env, actor: Actor, *, text: str, attachments: list[dict[str, str]],
+    s: Session,
+    env: Env,
+    actor: Actor,
+    *,
+    text: str,
+    attachments: list[dict[str, str]],
     reply_to: int | None = None,
-) -> Ticket | None:  # fmt: skip
+) -> Ticket | None:
     """A private message that belongs to one of the person's open tickets joins its thread (the
     ticket waits for them, or they replied to one of the bot's messages about it). None otherwise."""
     assert actor.id is not None and actor.chat_id is not None
@@ -338,8 +376,16 @@ def user_message(
     ticket = ticket or tickets.waiting_for_user(s, user_id=actor.id, now=env.now)
     if ticket is None or ticket.id is None or ticket.user_id != actor.id:
         return None
-    msg = tickets.add_message(s, ticket_id=ticket.id, direction="in", author_id=actor.id, author_name=actor.name,
-                              text=text, attachments=attachments, now=env.now)  # fmt: skip
+    msg = tickets.add_message(
+        s,
+        ticket_id=ticket.id,
+        direction="in",
+        author_id=actor.id,
+        author_name=actor.name,
+        text=text,
+        attachments=attachments,
+        now=env.now,
+    )
     ticket.status, ticket.updated_at = after_user_message(Status(ticket.status)), env.now
     s.add(ticket)
     audit.record(s, actor, "user_message", ticket_id=ticket.id, detail=f"message {msg}", now=env.now)
@@ -408,9 +454,12 @@ def escalate(s: Session, env: Env, ticket_id: int, actor: Actor) -> bool:
     """
     ticket = tickets.lock(s, ticket_id=ticket_id)
     if (
-        ticket is None or ticket.id is None or ticket.escalate_at is None or ticket.escalate_at > env.now
+        ticket is None
+        or ticket.id is None
+        or ticket.escalate_at is None
+        or ticket.escalate_at > env.now
         or Status(ticket.status) not in UNCLAIMED
-    ):  # fmt: skip
+    ):
         return False
     federation = env.content.federation
     queue = federation.by_id.get(ticket.queue_id)
@@ -425,8 +474,12 @@ def escalate(s: Session, env: Env, ticket_id: int, actor: Actor) -> bool:
     ticket.escalate_at = escalation_deadline(env.now, parent.sla_hours)
     s.add(ticket)
     event = audit.record(s, actor, "escalate", ticket_id=ticket.id, detail=f"{queue.id} -> {parent.id}", now=env.now)
-    values = {"id": ticket.id, "hours": f"{queue.sla_hours:g}", "old": notify.queue_name(federation, queue.id, STAFF),
-              "new": notify.queue_name(federation, parent.id, STAFF)}  # fmt: skip
+    values = {
+        "id": ticket.id,
+        "hours": f"{queue.sla_hours:g}",
+        "old": notify.queue_name(federation, queue.id, STAFF),
+        "new": notify.queue_name(federation, parent.id, STAFF),
+    }
     new_target = groups.responsible_chat(s, federation, parent.id)
     text = t("card_escalated", STAFF, **values)
     if old_target is not None and (new_target is None or new_target[0] != old_target[0]):

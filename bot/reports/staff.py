@@ -20,11 +20,21 @@ from bot.text.i18n import t
 
 STAFF = notify.STAFF_LANG
 USAGE = {
-    "ticket": "/ticket N", "claim": "/claim N", "reply": "/reply N 回复内容", "transfer": "/transfer N queue-id",
-    "resolve": "/resolve N [说明]", "note": "/note N 备注",
-}  # fmt: skip
-ACTIONS = {"claim": Action.CLAIM, "reply": Action.REPLY, "transfer": Action.TRANSFER, "resolve": Action.RESOLVE,
-           "note": Action.NOTE, "ticket": Action.VIEW}  # fmt: skip
+    "ticket": "/ticket N",
+    "claim": "/claim N",
+    "reply": "/reply N 回复内容",
+    "transfer": "/transfer N queue-id",
+    "resolve": "/resolve N [说明]",
+    "note": "/note N 备注",
+}
+ACTIONS = {
+    "claim": Action.CLAIM,
+    "reply": Action.REPLY,
+    "transfer": Action.TRANSFER,
+    "resolve": Action.RESOLVE,
+    "note": Action.NOTE,
+    "ticket": Action.VIEW,
+}
 BUTTON_ACTIONS = {"claim": Action.CLAIM, "resolve": Action.RESOLVE, "to": Action.TRANSFER}
 TICKET_NUMBER = re.compile(r"#?([0-9]{1,18})")  # ASCII digits only, well inside 64 bits
 
@@ -56,8 +66,10 @@ async def queue(update: Update, context: BotContext) -> None:
     for row in listing.tickets:
         status = STAFF_STATUS_LABELS[Status(row.status)].zh
         where = "" if row.queue_id == listing.queue_id else f" · {notify.queue_name(federation, row.queue_id, STAFF)}"
-        lines.append(f"#{row.id} · {html.escape(status)}{html.escape(where)} · {html.escape(row.place)} · "
-                     f"{html.escape(row.description[:60])}")  # fmt: skip
+        lines.append(
+            f"#{row.id} · {html.escape(status)}{html.escape(where)} · {html.escape(row.place)} · "
+            f"{html.escape(row.description[:60])}"
+        )
     for part in split_message("\n".join(lines)):
         turn.reply(chat, part)
 
@@ -121,8 +133,10 @@ async def on_button(update: Update, context: BotContext) -> None:
             return
         await answer(query)
         federation = turn.env.content.federation
-        rows = [[button(notify.queue_name(federation, q.id, STAFF), TicketAction("to", pressed.ticket, q.id))]
-                for q in choices]  # fmt: skip
+        rows = [
+            [button(notify.queue_name(federation, q.id, STAFF), TicketAction("to", pressed.ticket, q.id))]
+            for q in choices
+        ]
         turn.reply(chat, t("choose_queue", STAFF, id=pressed.ticket), inline(rows))
         return
     outcome = await turn.run(service.act, actor, BUTTON_ACTIONS[pressed.verb], pressed.ticket, target=pressed.queue)

@@ -14,9 +14,15 @@ from bot.text.language import UiLang
 log = logging.getLogger(__name__)
 MENU = ("start", "faq", "find", "report", "mytickets", "language", "help", "cancel")
 MENU_KEYS = {
-    "start": "cmd_start", "faq": "cmd_faq", "find": "cmd_find", "report": "cmd_report", "mytickets": "cmd_mytickets",
-    "language": "cmd_language", "help": "cmd_help", "cancel": "cmd_cancel",
-}  # fmt: skip
+    "start": "cmd_start",
+    "faq": "cmd_faq",
+    "find": "cmd_find",
+    "report": "cmd_report",
+    "mytickets": "cmd_mytickets",
+    "language": "cmd_language",
+    "help": "cmd_help",
+    "cancel": "cmd_cancel",
+}
 
 
 def menu(lang: UiLang) -> list[BotCommand]:

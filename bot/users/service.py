@@ -53,22 +53,39 @@ def forget(s: Session, env: Env, actor: Actor, user_id: int) -> Forgotten:
     request_ids = [i for i in s.exec(select(JoinRequest.id).where(JoinRequest.user_id == user_id)).all() if i]
     s.execute(delete(TicketMessage).where(col(TicketMessage.ticket_id).in_(ticket_ids)))
     s.execute(delete(StaffPost).where(col(StaffPost.ticket_id).in_(ticket_ids)))
-    s.execute(delete(AuditEntry).where(or_(col(AuditEntry.ticket_id).in_(ticket_ids),
-                                           col(AuditEntry.join_request_id).in_(request_ids))))  # fmt: skip
+    s.execute(
+        delete(AuditEntry).where(
+            or_(col(AuditEntry.ticket_id).in_(ticket_ids), col(AuditEntry.join_request_id).in_(request_ids))
+        )
+    )
     s.execute(update(AuditEntry).where(col(AuditEntry.actor_id) == user_id).values(actor_name=None))
     about_requests = [col(OutboxMessage.dedupe_key).startswith(f"join:{i}:") for i in request_ids]
-    messages = _count(s.execute(delete(OutboxMessage).where(or_(
-        col(OutboxMessage.chat_id) == user_id, col(OutboxMessage.ticket_id).in_(ticket_ids), *about_requests,
-    ))))  # fmt: skip
+    messages = _count(
+        s.execute(
+            delete(OutboxMessage).where(
+                or_(
+                    col(OutboxMessage.chat_id) == user_id,
+                    col(OutboxMessage.ticket_id).in_(ticket_ids),
+                    *about_requests,
+                )
+            )
+        )
+    )
     tickets = _count(s.execute(delete(Ticket).where(col(Ticket.id).in_(ticket_ids))))
     requests = _count(s.execute(delete(JoinRequest).where(col(JoinRequest.id).in_(request_ids))))
     s.execute(delete(Conversation).where(col(Conversation.user_id) == user_id))
     questions = _count(s.execute(delete(Question).where(col(Question.user_id) == user_id)))
-    updates = _count(s.execute(delete(IntakeUpdate).where(or_(
-        col(IntakeUpdate.chat_id) == user_id,
-        col(IntakeUpdate.payload).contains(f'"from": {{"id": {user_id},'),
-        col(IntakeUpdate.payload).contains(f'"from":{{"id":{user_id},'),
-    ))))  # fmt: skip
+    updates = _count(
+        s.execute(
+            delete(IntakeUpdate).where(
+                or_(
+                    col(IntakeUpdate.chat_id) == user_id,
+                    col(IntakeUpdate.payload).contains(f'"from": {{"id": {user_id},'),
+                    col(IntakeUpdate.payload).contains(f'"from":{{"id":{user_id},'),
+                )
+            )
+        )
+    )
     s.execute(delete(User).where(col(User.id) == user_id))
     audit.record(s, actor, "forget_user", detail=f"{tickets} reports, {requests} join requests", now=env.now)
     return Forgotten(tickets, requests, questions, updates, messages)

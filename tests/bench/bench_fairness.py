@@ -126,8 +126,10 @@ def main() -> int:
         baseline, during = fairness(port, standin, workdir, env, args.flood)
         label = "with Telegram's limits" if limits else "no rate limits"
         for name, values in (("a normal user alone", baseline), (f"… while another sends {args.flood}", during)):
-            print(f"{name + ' (' + label + ')':44} {statistics.median(values):7.2f} {percentile(values, 95):7.2f} "
-                  f"{max(values):7.2f}")  # fmt: skip
+            print(
+                f"{name + ' (' + label + ')':44} {statistics.median(values):7.2f} {percentile(values, 95):7.2f} "
+                f"{max(values):7.2f}"
+            )
         if limits:
             print(f"{'  429s drawn from the stand-in':44} {standin.api.throttled:7d}")
         startup, back = recovery(port, standin, workdir, env)

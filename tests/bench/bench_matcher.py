@@ -90,10 +90,14 @@ def make_entries(n: int, per_entry: int, rng: random.Random) -> list[FaqEntry]:
 
 
 _OFFTOPIC = [
-    "今天天气怎么样", "hello there", "asdfghjkl", "推荐一部电影", "how are you doing",
+    "今天天气怎么样",
+    "hello there",
+    "asdfghjkl",
+    "推荐一部电影",
+    "how are you doing",
     "我昨天在超市买了很多水果，回家发现有一半是坏的，老板也不肯退，真是气死我了，你说怎么办才好呢",
     "can you recommend a good restaurant near the central station, something not too expensive please",
-]  # fmt: skip
+]
 _STORY_ZH = "我在国外已经住了十几年了，平时工作很忙，家里老人也在老家，最近遇到一件事想请教一下："
 _STORY_EN = "I have been living abroad for many years and my parents are still back home. Quick question: "
 

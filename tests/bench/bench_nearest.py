@@ -55,8 +55,10 @@ def main() -> int:
     print(f"{args.points} points, grid built in {build:.2f} s; nearest 5 to random points on inhabited latitudes")
     print(f"{'method':<24}{'queries':>9}{'p50 ms':>10}{'p99 ms':>10}{'mean ms':>10}")
     for name, values in (("grid index", indexed), ("brute force", brute)):
-        print(f"{name:<24}{len(values):>9}{percentile(values, 50):>10.3f}{percentile(values, 99):>10.3f}"
-              f"{statistics.fmean(values):>10.3f}")  # fmt: skip
+        print(
+            f"{name:<24}{len(values):>9}{percentile(values, 50):>10.3f}{percentile(values, 99):>10.3f}"
+            f"{statistics.fmean(values):>10.3f}"
+        )
     return 0
 
 

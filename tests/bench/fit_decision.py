@@ -300,8 +300,10 @@ def main() -> int:
     cases = [c for p in sets for c in load_cases(p)]
     unknown = [c for c in cases if c.expected is not None and c.expected not in known]
     if unknown:  # entries another branch adds: their questions cannot be answered by this FAQ yet
-        print(f"skipped {len(unknown)} questions for entries not in {args.faq_dir}: "
-              f"{sorted({c.expected for c in unknown if c.expected})}")  # fmt: skip
+        print(
+            f"skipped {len(unknown)} questions for entries not in {args.faq_dir}: "
+            f"{sorted({c.expected for c in unknown if c.expected})}"
+        )
         cases = [c for c in cases if c not in unknown]
     queries = collect(index, cases)
     own_cases = [
@@ -331,8 +333,10 @@ def main() -> int:
     for name, w in zip(ANSWER_FEATURES, model.answer_weights, strict=True):
         print(f"  {name:<10}{w:+8.3f}")
     print(f"  {'bias':<10}{model.answer_bias:+8.3f}")
-    print(f"thresholds: answer when confidence >= {model.answer}; "
-          f"else suggest p >= {model.suggest} within {model.close} of the best")  # fmt: skip
+    print(
+        f"thresholds: answer when confidence >= {model.answer}; "
+        f"else suggest p >= {model.suggest} within {model.close} of the best"
+    )
     dev = [q for q in queries if not q.own and q.case.style != "loo"]
     print(f"\ndev (fitted on):       {summary(report(dev, model))}")
     print(f"own phrasings not answering themselves: {own_failures(queries, model)}")

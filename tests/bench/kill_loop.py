@@ -81,8 +81,9 @@ class Person:
         wait(lambda: expect(self.texts()) if expect else len(self.texts()) > before, f"an answer to {text!r}")
 
     def press(self, data: str, expect: Any) -> None:
-        message = next(m for m in reversed(self.standin.api.messages(self.user["id"]))
-                       if data in str(m.get("reply_markup")))  # fmt: skip
+        message = next(
+            m for m in reversed(self.standin.api.messages(self.user["id"])) if data in str(m.get("reply_markup"))
+        )
         self.standin.push(self.standin.factory.callback(self.user, data, message))
         wait(lambda: expect(self.texts()), f"the result of pressing {data}")
 
@@ -92,8 +93,10 @@ class Person:
         self.press("r:ok", lambda texts: any("第 1 步" in x for x in texts))
         self.say("茶陵县", lambda texts: any("第 2 步" in x for x in texts))
         self.press("r:c:documents", lambda texts: any("第 3 步" in x for x in texts))
-        self.say(f"第{n}号测试：护照在国外遗失，需要家乡开具证明",
-                 lambda texts: any("第 4 步" in x or "提交前" in x for x in texts))  # fmt: skip
+        self.say(
+            f"第{n}号测试：护照在国外遗失，需要家乡开具证明",
+            lambda texts: any("第 4 步" in x or "提交前" in x for x in texts),
+        )
         if self._offered():
             self.press("r:go", lambda texts: any("第 4 步" in x for x in texts))
         self.say("/skip", lambda texts: any("请确认您的反映" in x for x in texts))
@@ -140,8 +143,10 @@ def main() -> int:
 
     thread = threading.Thread(target=killer, daemon=True)
     thread.start()
-    people = [Person(standin, {"id": 2**40 + i, "is_bot": False, "first_name": f"U{i}", "language_code": "zh-hans"})
-              for i in range(args.users)]  # fmt: skip
+    people = [
+        Person(standin, {"id": 2**40 + i, "is_bot": False, "first_name": f"U{i}", "language_code": "zh-hans"})
+        for i in range(args.users)
+    ]
     numbers: dict[int, int] = {}
     for i, person in enumerate(people):
         number = person.file(i)
@@ -150,8 +155,10 @@ def main() -> int:
             before = len(standin.api.sent(GROUP["id"]))
             standin.push(standin.factory.message(STAFF, command, chat=GROUP))
             wait(lambda before=before: len(standin.api.sent(GROUP["id"])) > before, f"staff {command}")
-        wait(lambda p=person: any("⭐" in str(m.get("reply_markup")) for m in standin.api.messages(p.user["id"])),
-             "the request for a rating")  # fmt: skip
+        wait(
+            lambda p=person: any("⭐" in str(m.get("reply_markup")) for m in standin.api.messages(p.user["id"])),
+            "the request for a rating",
+        )
     done.set()
     thread.join()
     time.sleep(8)  # let the last process deliver what it holds
@@ -188,8 +195,10 @@ def main() -> int:
     print(f"{'elapsed':<28} {elapsed:.0f} s")
     print(f"{'reports lost or doubled':<28} {sum(1 for p in people if by_user[p.user['id']] != 1)}")
     print(f"{'notices missing':<28} {sum('no ' in p for p in problems)}")
-    print(f"{'notices sent twice':<28} {duplicates}  (allowed: at most one per kill, when Telegram took the "
-          f"message the instant before it)")  # fmt: skip
+    print(
+        f"{'notices sent twice':<28} {duplicates}  (allowed: at most one per kill, when Telegram took the "
+        f"message the instant before it)"
+    )
     for problem in problems:
         print("  ", problem)
     return 1 if problems or duplicates > bot.kills else 0

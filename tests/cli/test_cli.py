@@ -261,8 +261,9 @@ def test_output_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path
     env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
     env.update(FAQ_DIR=str(FAQ_DIR), DATABASE_URL=db_url)
     script = f"{sys.executable} -m bot faq ask --json $(seq 1 3000) | head -n 1"
-    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env,
-                            timeout=300, check=False)  # fmt: skip
+    result = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300, check=False
+    )
     assert result.stdout.count("\n") == 1
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
 
@@ -272,9 +273,16 @@ def test_chat_runs_from_any_directory_on_the_shipped_faq(tmp_path: Path) -> None
     env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    result = subprocess.run([sys.executable, "-m", "bot", "chat", "--lang", "en"], input="passport lost\n",
-                            capture_output=True, text=True, cwd=elsewhere, env=env, timeout=120,
-                            check=False)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--lang", "en"],
+        input="passport lost\n",
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert shown("lost-passport", "en") in result.stdout
     assert (elsewhere / "qiaobot.db").exists()

@@ -606,8 +606,11 @@ async def test_an_admin_decides_a_join_request_from_a_private_chat(bot: BotHarne
     assert f"jr:ok:{request.id}" in str(card["reply_markup"])
     calls = await bot.press(admin, f"jr:ok:{request.id}", bot.api.messages(777)[-1])
     assert status_of(bot, request.id) == "approved"
-    assert any("J" + str(request.id) in str(c.params.get("text")) for c in calls if c.params.get("chat_id") in (
-        MEI["id"], str(MEI["id"])))  # fmt: skip
+    assert any(
+        "J" + str(request.id) in str(c.params.get("text"))
+        for c in calls
+        if c.params.get("chat_id") in (MEI["id"], str(MEI["id"]))
+    )
     stranger = await bot.send(STRANGER, "/joins")
     assert [m["text"] for m in stranger] == [t("admins_only", "en")]
 

@@ -13,10 +13,28 @@ from bot.directory.model import Directory
 from tests.conftest import FAQ_DIR
 
 REQUIRED_CITIES = (
-    "Kuala Lumpur", "Singapore", "Bangkok", "Jakarta", "Manila", "Sydney", "Melbourne", "Auckland", "Vancouver",
-    "Toronto", "New York", "San Francisco", "Los Angeles", "London", "Paris", "Milan", "Madrid", "Johannesburg",
-    "Dubai", "Tokyo", "São Paulo",
-)  # fmt: skip
+    "Kuala Lumpur",
+    "Singapore",
+    "Bangkok",
+    "Jakarta",
+    "Manila",
+    "Sydney",
+    "Melbourne",
+    "Auckland",
+    "Vancouver",
+    "Toronto",
+    "New York",
+    "San Francisco",
+    "Los Angeles",
+    "London",
+    "Paris",
+    "Milan",
+    "Madrid",
+    "Johannesburg",
+    "Dubai",
+    "Tokyo",
+    "São Paulo",
+)
 
 # The first association in the shipped file, whose lines the broken copies below edit.
 FIRST_ID = "  - id: my-kl-hunan\n"
@@ -133,10 +151,20 @@ def test_a_missing_file_is_a_warning_and_an_empty_directory(tmp_path: Path) -> N
         ("    hometown: Hunan\n", "    founded: 1990\n    hometown: Hunan\n", "unknown field 'founded'", None),
     ],
     ids=[
-        "unknown-country", "bad-country-code", "bad-join", "http-join", "empty-contacts", "no-contacts",
-        "lat-out-of-range", "lon-out-of-range", "impossible-date", "not-a-date", "duplicate-id", "unknown-field",
+        "unknown-country",
+        "bad-country-code",
+        "bad-join",
+        "http-join",
+        "empty-contacts",
+        "no-contacts",
+        "lat-out-of-range",
+        "lon-out-of-range",
+        "impossible-date",
+        "not-a-date",
+        "duplicate-id",
+        "unknown-field",
     ],
-)  # fmt: skip
+)
 def test_a_mistake_is_reported_at_its_line(tmp_path: Path, old: str, new: str, fragment: str, at: str | None) -> None:
     path = faq_copy(tmp_path)
     line = replace_first(path, old, new, at=at)

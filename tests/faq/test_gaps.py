@@ -114,9 +114,17 @@ TOPICS: dict[str, list[str]] = {
     ],
 }
 NOISE = [
-    "你们的机器人是谁做的", "长沙今天限行吗", "asdf qwer", "臭豆腐哪家好吃", "推荐一个翻译软件",
-    "how old is this bot", "我的快递到哪了", "橘子洲烟花几点开始", "电脑蓝屏了", "what time is it in beijing",
-]  # fmt: skip
+    "你们的机器人是谁做的",
+    "长沙今天限行吗",
+    "asdf qwer",
+    "臭豆腐哪家好吃",
+    "推荐一个翻译软件",
+    "how old is this bot",
+    "我的快递到哪了",
+    "橘子洲烟花几点开始",
+    "电脑蓝屏了",
+    "what time is it in beijing",
+]
 
 
 def _rows() -> list[Asked]:
@@ -193,10 +201,15 @@ def _insert(engine: Engine, rows: list[Asked], when: datetime) -> None:
         for r in rows:
             s.add(
                 Question(
-                    text=r.text, language="zh-Hans", outcome=r.outcome, entry_id=r.entry_id,
-                    suggestions=r.suggestions, helpful=r.helpful, asked_at=when,
+                    text=r.text,
+                    language="zh-Hans",
+                    outcome=r.outcome,
+                    entry_id=r.entry_id,
+                    suggestions=r.suggestions,
+                    helpful=r.helpful,
+                    asked_at=when,
                 )
-            )  # fmt: skip
+            )
 
 
 @pytest.fixture

@@ -14,14 +14,33 @@ from bot.text.script import to_traditional
 
 EVAL = load_cases(Path(__file__).resolve().parents[1] / "data" / "faq_eval.yaml")
 REQUIRED = {
-    "passport-renewal", "lost-passport", "visa-ethnic-chinese", "permanent-residence",
-    "overseas-chinese-status", "returnee-relative-status", "return-settlement", "id-card",
-    "children-education", "university-admission",
-    "chinese-language-learning", "youth-camp", "root-seeking", "join-association", "report-difficulty",
-    "consular-protection", "legal-aid", "property-rights", "inheritance", "notarization", "investment",
-    "donation", "pension-social-insurance", "marriage-registration", "home-for-overseas-chinese",
+    "passport-renewal",
+    "lost-passport",
+    "visa-ethnic-chinese",
+    "permanent-residence",
+    "overseas-chinese-status",
+    "returnee-relative-status",
+    "return-settlement",
+    "id-card",
+    "children-education",
+    "university-admission",
+    "chinese-language-learning",
+    "youth-camp",
+    "root-seeking",
+    "join-association",
+    "report-difficulty",
+    "consular-protection",
+    "legal-aid",
+    "property-rights",
+    "inheritance",
+    "notarization",
+    "investment",
+    "donation",
+    "pension-social-insurance",
+    "marriage-registration",
+    "home-for-overseas-chinese",
     "contact-federation",
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="module")

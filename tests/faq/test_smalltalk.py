@@ -6,11 +6,20 @@ from bot.faq.smalltalk import classify
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
-        ("你好", "greeting"), ("哈囉", "greeting"), ("你好嗎", "greeting"), ("嗨，你好", "greeting"),
-        ("hello bot", "greeting"), ("Hello?", "greeting"), ("good morning", "greeting"), ("在吗？", "greeting"),
-        ("谢谢！", "thanks"), ("thank you very much", "thanks"), ("再见", "bye"), ("good night", "bye"),
+        ("你好", "greeting"),
+        ("哈囉", "greeting"),
+        ("你好嗎", "greeting"),
+        ("嗨，你好", "greeting"),
+        ("hello bot", "greeting"),
+        ("Hello?", "greeting"),
+        ("good morning", "greeting"),
+        ("在吗？", "greeting"),
+        ("谢谢！", "thanks"),
+        ("thank you very much", "thanks"),
+        ("再见", "bye"),
+        ("good night", "bye"),
     ],
-)  # fmt: skip
+)
 def test_small_talk_is_recognised(text: str, kind: str) -> None:
     assert classify(text) == kind
 

@@ -204,8 +204,9 @@ async def test_an_update_and_its_answer_commit_together(bot: BotHarness) -> None
     await poller(bot).fetch_once(poll_timeout=0)
     await processor(bot).process_pending()
     with session_scope(bot.engine) as s:
-        queued = s.exec(select(OutboxMessage).where(col(OutboxMessage.dedupe_key).startswith(
-            f"u{payload['update_id']}:"))).all()  # fmt: skip
+        queued = s.exec(
+            select(OutboxMessage).where(col(OutboxMessage.dedupe_key).startswith(f"u{payload['update_id']}:"))
+        ).all()
     assert stored(bot)[payload["update_id"]].status == "done" and queued
     assert all(r.status == "pending" for r in queued)  # delivered afterwards, by the worker
     await bot.deliver()

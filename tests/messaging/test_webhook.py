@@ -18,15 +18,21 @@ from tests.conftest import q
 
 SECRET = "the-secret"
 USER = {"id": 2**40, "is_bot": False, "first_name": "A"}
-UPDATE = {"update_id": 77, "message": {"message_id": 1, "date": 1, "chat": {"id": 2**40, "type": "private"},
-                                        "from": USER, "text": "hi"}}  # fmt: skip
+UPDATE = {
+    "update_id": 77,
+    "message": {"message_id": 1, "date": 1, "chat": {"id": 2**40, "type": "private"}, "from": USER, "text": "hi"},
+}
 
 
 async def call(
     app: WebApp, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
 ) -> tuple[int, bytes]:
-    scope = {"type": "http", "method": method, "path": path,
-             "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]}  # fmt: skip
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
+    }
     sent: list[dict[str, Any]] = []
     chunks = [{"type": "http.request", "body": body, "more_body": False}]
 
@@ -98,9 +104,14 @@ async def test_ready_and_metrics(web: WebApp) -> None:
     status, body = await call(web, "GET", "/metrics")
     text = body.decode()
     assert status == 200
-    for name in ("qiaobot_updates_processed_total", "qiaobot_handler_errors_total", "qiaobot_outbox_backlog",
-                 "qiaobot_intake_backlog", 'qiaobot_outbox_deliveries_total{outcome="sent"} 1',
-                 'qiaobot_delivery_latency_seconds_bucket{le="0.5"} 1'):  # fmt: skip
+    for name in (
+        "qiaobot_updates_processed_total",
+        "qiaobot_handler_errors_total",
+        "qiaobot_outbox_backlog",
+        "qiaobot_intake_backlog",
+        'qiaobot_outbox_deliveries_total{outcome="sent"} 1',
+        'qiaobot_delivery_latency_seconds_bucket{le="0.5"} 1',
+    ):
         assert name in text
 
 

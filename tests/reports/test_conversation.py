@@ -25,8 +25,15 @@ def walk(snapshot: Snapshot, draft: Draft, step: str, *inputs: flow.Input) -> tu
 
 
 def test_the_steps_are_declared_in_order() -> None:
-    assert [s.name for s in flow.STEPS] == ["privacy", "place", "category", "description", "faqcheck", "contact",
-                                            "confirm"]  # fmt: skip
+    assert [s.name for s in flow.STEPS] == [
+        "privacy",
+        "place",
+        "category",
+        "description",
+        "faqcheck",
+        "contact",
+        "confirm",
+    ]
     assert flow.first_step(agreed_privacy=True) == "place" and flow.first_step(agreed_privacy=False) == "privacy"
 
 

@@ -165,8 +165,9 @@ async def test_escalation_after_sla_with_a_controlled_clock(bot: BotHarness) -> 
 
 async def test_submit_twice_files_one_ticket(bot: BotHarness) -> None:
     await setup_groups(bot)
-    summary = await reach_summary(bot, MEI, "chaling", category="other", description="村里修路占了我家的地",
-                                  contact="+60 12 345 6789")  # fmt: skip
+    summary = await reach_summary(
+        bot, MEI, "chaling", category="other", description="村里修路占了我家的地", contact="+60 12 345 6789"
+    )
     submit = bot.updates.callback(MEI, "r:s", summary)
     await bot.feed(submit)
     await bot.feed(submit)  # Telegram delivered the same update again

@@ -86,9 +86,16 @@ STAFF_PRIVATE = Actor("staff_private", CHALING_STAFF, None)
 STAFF_IN_OTHER_GROUP = Actor("staff_in_other_group", CHALING_STAFF, LILING_GROUP)
 ADMIN_IN_OTHER_GROUP = Actor("admin_in_other_group", ADMIN, LILING_GROUP)
 ACTORS = [
-    STRANGER_PRIVATE, REPORTER_PRIVATE, STAFF_HERE, STAFF_OTHER, ADMIN_GROUP, ADMIN_PRIVATE, STAFF_PRIVATE,
-    STAFF_IN_OTHER_GROUP, ADMIN_IN_OTHER_GROUP,
-]  # fmt: skip
+    STRANGER_PRIVATE,
+    REPORTER_PRIVATE,
+    STAFF_HERE,
+    STAFF_OTHER,
+    ADMIN_GROUP,
+    ADMIN_PRIVATE,
+    STAFF_PRIVATE,
+    STAFF_IN_OTHER_GROUP,
+    ADMIN_IN_OTHER_GROUP,
+]
 MAY_ACT = {STAFF_HERE.name, STAFF_PRIVATE.name, ADMIN_GROUP.name, ADMIN_PRIVATE.name}
 
 WAYS = [
@@ -186,8 +193,11 @@ def leaks(calls: list[Call], ticket: Ticket) -> list[str]:
     found = []
     for call in calls:
         blob = json.dumps(call.params, ensure_ascii=False, default=str)
-        found += [f"{call.method} to {call.params.get('chat_id')}: {name}" for name, needle in needles(ticket).items()
-                  if needle in blob]  # fmt: skip
+        found += [
+            f"{call.method} to {call.params.get('chat_id')}: {name}"
+            for name, needle in needles(ticket).items()
+            if needle in blob
+        ]
     return found
 
 

@@ -38,21 +38,47 @@ def arrange(engine: Engine, user_id: int) -> None:
     with session_scope(engine) as s:
         users.touch(s, user_id=user_id, telegram_language="zh-hans")
         faq_repo.log_question(s, result=MatchResult("护照", None), language="zh-Hans", user_id=user_id)
-        ticket = tickets.create(s, Ticket(
-            nonce=f"n{user_id}", user_id=user_id, chat_id=user_id, queue_id="chaling", place="茶陵县",
-            category="other", description="老家的房子", language="zh-Hans",
-        ))  # fmt: skip
-        tickets.add_message(s, ticket_id=ticket.id or 0, direction="in", author_id=user_id, author_name=me.name,
-                            text="老家的房子")  # fmt: skip
+        ticket = tickets.create(
+            s,
+            Ticket(
+                nonce=f"n{user_id}",
+                user_id=user_id,
+                chat_id=user_id,
+                queue_id="chaling",
+                place="茶陵县",
+                category="other",
+                description="老家的房子",
+                language="zh-Hans",
+            ),
+        )
+        tickets.add_message(
+            s, ticket_id=ticket.id or 0, direction="in", author_id=user_id, author_name=me.name, text="老家的房子"
+        )
         audit.record(s, me, "filed", ticket_id=ticket.id)
         outbox.enqueue(s, Message.text(user_id, "#1", ticket_id=ticket.id), key=f"filed:{ticket.id}")
         outbox.enqueue(s, Message.text(-100, "card", ticket_id=ticket.id), key=f"card:{ticket.id}:new")
-        request = joins.create(s, JoinRequest(nonce=f"j{user_id}", association_id="my-kl-hunan", user_id=user_id,
-                                              chat_id=user_id, language="zh-Hans", name=me.name))  # fmt: skip
+        request = joins.create(
+            s,
+            JoinRequest(
+                nonce=f"j{user_id}",
+                association_id="my-kl-hunan",
+                user_id=user_id,
+                chat_id=user_id,
+                language="zh-Hans",
+                name=me.name,
+            ),
+        )
         outbox.enqueue(s, Message.text(-200, f"J{request.id} {me.name}"), key=f"join:{request.id}:officers")
         conversations.save(s, State(user_id, "report", user_id, "place"))
-    payload = {"update_id": user_id % 10_000, "message": {"message_id": 1, "from": {"id": user_id, "is_bot": False},
-               "chat": {"id": -300, "type": "supergroup"}, "text": "hello"}}  # fmt: skip
+    payload = {
+        "update_id": user_id % 10_000,
+        "message": {
+            "message_id": 1,
+            "from": {"id": user_id, "is_bot": False},
+            "chat": {"id": -300, "type": "supergroup"},
+            "text": "hello",
+        },
+    }
     intake.store(engine, update_id=user_id % 10_000, payload=json.dumps(payload))
 
 

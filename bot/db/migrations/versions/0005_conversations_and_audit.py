@@ -81,32 +81,68 @@ def upgrade() -> None:
         sa.text("SELECT actor_id, action, ticket_id, detail, created_at FROM ticket_events ORDER BY id")
     )
     rows = [
-        {"channel": "telegram" if r.actor_id else "system", "actor_id": r.actor_id, "action": r.action,
-         "ticket_id": r.ticket_id, "detail": r.detail, "created_at": r.created_at}
+        {
+            "channel": "telegram" if r.actor_id else "system",
+            "actor_id": r.actor_id,
+            "action": r.action,
+            "ticket_id": r.ticket_id,
+            "detail": r.detail,
+            "created_at": r.created_at,
+        }
         for r in events
-    ]  # fmt: skip
+    ]
     if rows:
         op.bulk_insert(_audit, rows)
     # Report drafts and unfinished join forms keep going after the upgrade.
     drafts = bind.execute(sa.text("SELECT * FROM report_drafts")).mappings().all()
     forms = bind.execute(sa.text("SELECT * FROM join_requests WHERE status = 'draft'")).mappings().all()
     states = [
-        {"user_id": d["user_id"], "kind": "report", "chat_id": d["chat_id"], "step": d["step"], "nonce": d["nonce"],
-         "created_at": d["created_at"], "updated_at": d["updated_at"],
-         "data": json.dumps({"language": d["language"], "place": d["place"], "queue_id": d["queue_id"],
-                             "category": d["category"], "description": d["description"],
-                             "attachments": json.loads(d["attachments"] or "[]"), "contact": d["contact"],
-                             "share_identity": bool(d["share_identity"])}, ensure_ascii=False)}
+        {
+            "user_id": d["user_id"],
+            "kind": "report",
+            "chat_id": d["chat_id"],
+            "step": d["step"],
+            "nonce": d["nonce"],
+            "created_at": d["created_at"],
+            "updated_at": d["updated_at"],
+            "data": json.dumps(
+                {
+                    "language": d["language"],
+                    "place": d["place"],
+                    "queue_id": d["queue_id"],
+                    "category": d["category"],
+                    "description": d["description"],
+                    "attachments": json.loads(d["attachments"] or "[]"),
+                    "contact": d["contact"],
+                    "share_identity": bool(d["share_identity"]),
+                },
+                ensure_ascii=False,
+            ),
+        }
         for d in drafts
-    ]  # fmt: skip
+    ]
     states += [
-        {"user_id": f["user_id"], "kind": "join", "chat_id": f["chat_id"],
-         "step": next((k for k in ("name", "contact", "about") if not f[k]), "consent"),
-         "nonce": str(f["id"]), "created_at": f["created_at"], "updated_at": f["created_at"],
-         "data": json.dumps({"language": f["language"], "association_id": f["association_id"], "name": f["name"],
-                             "contact": f["contact"], "about": f["about"]}, ensure_ascii=False)}
+        {
+            "user_id": f["user_id"],
+            "kind": "join",
+            "chat_id": f["chat_id"],
+            "step": next((k for k in ("name", "contact", "about") if not f[k]), "consent"),
+            "nonce": str(f["id"]),
+            "created_at": f["created_at"],
+            "updated_at": f["created_at"],
+            "data": json.dumps(
+                {
+                    "language": f["language"],
+                    "association_id": f["association_id"],
+                    "name": f["name"],
+                    "contact": f["contact"],
+                    "about": f["about"],
+                },
+                ensure_ascii=False,
+            ),
+        }
         for f in forms
-    ]  # fmt: skip
+    ]
     if states:
         op.bulk_insert(_conversations, states)
     bind.execute(sa.text("DELETE FROM join_requests WHERE status = 'draft'"))
