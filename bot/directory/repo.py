@@ -41,8 +41,6 @@ def unsent(s: Session) -> Sequence[JoinRequest]:
     return s.exec(stmt.order_by(col(JoinRequest.id))).all()
 
 
-def pending_for(s: Session, *, association_ids: Sequence[str] | None = None) -> Sequence[JoinRequest]:
+def pending(s: Session) -> Sequence[JoinRequest]:
     stmt = select(JoinRequest).where(JoinRequest.status == "pending")
-    if association_ids is not None:
-        stmt = stmt.where(col(JoinRequest.association_id).in_(list(association_ids)))
     return s.exec(stmt.order_by(col(JoinRequest.id))).all()

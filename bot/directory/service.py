@@ -209,7 +209,7 @@ def pending_for_admin(s: Session, env: Env, actor: Actor) -> list[Reply] | None:
     """/joins: every pending join request, for an admin to decide from anywhere (None: not an admin)."""
     if not actor.is_admin:
         return None
-    return [card for request in joins.pending_for(s) if (card := officer_card(env, request)) is not None]
+    return [card for request in joins.pending(s) if (card := officer_card(env, request)) is not None]
 
 
 @dataclass

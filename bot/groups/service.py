@@ -12,7 +12,7 @@ from bot.groups import repo as bindings
 from bot.groups.access import Actor
 from bot.messaging import outbox
 from bot.reports import notify
-from bot.reports import repo as tickets
+from bot.reports import service as reports
 from bot.runtime import Env
 
 ASSOCIATION = "association:"
@@ -53,10 +53,8 @@ def bind(s: Session, env: Env, actor: Actor, target: str) -> Bound:
     bindings.bind(s, queue_id=target, chat_id=chat_id, bound_by=actor.id)
     event = audit.record(s, actor, "bind", detail=f"{target} -> chat {chat_id}", now=env.now)
     cards = 0
-    for ticket in tickets.listing(s, open_only=True):
-        responsible = bindings.responsible_chat(s, federation, ticket.queue_id)
-        mine = ticket.id is not None and responsible is not None and responsible[0] == chat_id
-        if mine and ticket.id is not None and not outbox.has_card(s, ticket_id=ticket.id, chat_id=chat_id):
+    for ticket in reports.worked_by(s, env, chat_id):
+        if ticket.id is not None and not outbox.has_card(s, ticket_id=ticket.id, chat_id=chat_id):
             notify.post_card(s, federation, ticket, reason=f"bind{event}")
             cards += 1
     requests = directory.post_pending(s, env, chat_id, reason=f"bind{event}")

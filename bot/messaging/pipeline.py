@@ -109,10 +109,6 @@ class Turn:
             self._conversations = await self.db(conversations.load_all, user_id=user_id)
         return self._conversations
 
-    def forget_conversations(self) -> None:
-        """A service changed them: read again when next asked."""
-        self._conversations = None
-
     def actor(self, update: Update) -> Actor:
         """The person acting in this update, as a plain value for services."""
         tg_user, chat = update.effective_user, update.effective_chat

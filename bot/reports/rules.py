@@ -100,27 +100,5 @@ def after_rating(stars: int) -> Status:
     return Status.REOPENED if stars <= 2 else Status.CLOSED
 
 
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who is acting, and where: facts gathered from Telegram at the moment of the action."""
-
-    user_id: int
-    is_admin: bool
-    is_member_of_queue_group: bool  # of the ticket's current queue
-    in_group_chat: bool
-    chat_is_queue_group: bool  # the chat is the group bound to the ticket's queue
-
-
-def may_act(actor: Actor) -> bool:
-    """Staff of the ticket's queue may act; admins may act anywhere.
-
-    In a group chat the ticket must belong to that group's queue, whoever asks, so that no
-    ticket content is ever posted into another county's group.
-    """
-    if actor.in_group_chat and not actor.chat_is_queue_group:
-        return False
-    return actor.is_admin or actor.is_member_of_queue_group
-
-
 def escalation_deadline(now: datetime, sla_hours: float) -> datetime:
     return now + timedelta(hours=sla_hours)

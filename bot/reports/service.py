@@ -106,13 +106,6 @@ def report_input(s: Session, env: Env, actor: Actor, inp: flow.Input) -> ReportT
     return ReportTurn(outcome.replies)
 
 
-def cancel_drafts(s: Session, env: Env, actor: Actor) -> bool:
-    """/cancel: drop whatever the person was writing or waiting for (report, join form, /find)."""
-    assert actor.id is not None
-    dropped = [conversations.drop(s, user_id=actor.id, kind=kind) for kind in ("report", "join", "find")]
-    return any(dropped)
-
-
 def file_report(s: Session, env: Env, actor: Actor, state: State, draft: flow.Draft) -> Ticket:
     """Turn a finished draft into a ticket, tell the reporter its number and post the card."""
     assert actor.id is not None
@@ -342,15 +335,20 @@ def group_queue(s: Session, env: Env, actor: Actor) -> QueueListing:
     member = actor.id is not None and env.membership.is_member(actor.chat_id, actor.id)
     if not (actor.is_admin or member):
         return QueueListing(queue_id, False)
+    return QueueListing(queue_id, True, worked_by(s, env, actor.chat_id))
+
+
+def worked_by(s: Session, env: Env, chat_id: int) -> list[Ticket]:
+    """The open tickets a group works: its queue's, and those of queues below it without a group."""
     responsible: dict[str, int | None] = {}
     mine = []
     for ticket in tickets.listing(s, open_only=True):
-        if ticket.queue_id not in responsible:
-            target = groups.responsible_chat(s, federation, ticket.queue_id)
+        if ticket.queue_id not in responsible:  # one lookup per queue, not per ticket
+            target = groups.responsible_chat(s, env.content.federation, ticket.queue_id)
             responsible[ticket.queue_id] = target[0] if target else None
-        if responsible[ticket.queue_id] == actor.chat_id:
+        if responsible[ticket.queue_id] == chat_id:
             mine.append(ticket)
-    return QueueListing(queue_id, True, mine)
+    return mine
 
 
 # -- the reporter after filing --------------------------------------------------------------
