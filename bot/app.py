@@ -34,6 +34,7 @@ from bot.groups import handlers as groups
 from bot.groups.telegram import TelegramMembership
 from bot.messaging import callbacks as cb
 from bot.messaging import errors
+from bot.messaging.budget import Limits
 from bot.messaging.context import DELIVERER_KEY, POLL_BOT_KEY, PROCESSOR_KEY, RUNTIME_KEY, BotContext
 from bot.messaging.delivery import Deliverer, RawBot
 from bot.messaging.pipeline import Processor
@@ -117,7 +118,8 @@ def build_application(
     app.bot_data[RUNTIME_KEY] = runtime
     if isinstance(app.bot.rate_limiter, RetryingRateLimiter):
         app.bot.rate_limiter.metrics = runtime.metrics
-    deliverer = Deliverer(delivery_bot, engine, metrics=runtime.metrics)
+    limits = Limits(settings.send_per_second, settings.send_chat_burst, settings.send_group_per_minute)
+    deliverer = Deliverer(delivery_bot, engine, limits=limits, metrics=runtime.metrics)
     app.bot_data[DELIVERER_KEY] = deliverer
     app.bot_data[POLL_BOT_KEY] = poll_bot
     # SQLite takes one writer at a time: there updates are processed one by one; PostgreSQL runs

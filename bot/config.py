@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     process_concurrency: int = Field(default=8, ge=1, le=64)  # chats processed at once (PostgreSQL)
     flood_messages: int = Field(default=20, ge=2, le=10_000)  # more than this many updates…
     flood_seconds: float = Field(default=10.0, gt=0, le=3600)  # …in this many seconds: a chat is flooding
+    # Telegram's limits, one budget for every process of the bot (kept in the database):
+    send_per_second: int = Field(default=30, ge=1, le=1000)  # SEND_PER_SECOND: all chats together
+    send_chat_burst: int = Field(default=3, ge=1, le=20)  # SEND_CHAT_BURST: per chat, this many in as many seconds
+    send_group_per_minute: int = Field(default=20, ge=1, le=1000)  # SEND_GROUP_PER_MINUTE: per group
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -19,8 +19,8 @@ from bot.content.live import LiveFaq
 from bot.db.engine import create_db_engine, upgrade
 from bot.db.uow import session_scope
 from bot.messaging import local
+from bot.messaging.budget import Limits
 from bot.messaging.context import DELIVERER_KEY, RUNTIME_KEY
-from bot.messaging.delivery import Pacer
 from bot.messaging.localapi import LOCAL_TOKEN, LocalBotApi, UpdateFactory
 from bot.messaging.ratelimit import RetryingRateLimiter
 from bot.runtime import Runtime
@@ -137,7 +137,7 @@ def build_harness(
         live_faq=live,
         rate_limiter=RetryingRateLimiter(max_retries=2, network_retries=3, backoff=0.01),
     )
-    app.bot_data[DELIVERER_KEY].pacer = Pacer(per_chat_interval=0, group_per_minute=10**6)
+    app.bot_data[DELIVERER_KEY].limits = Limits.unpaced()
     return app, api
 
 

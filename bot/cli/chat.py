@@ -21,8 +21,8 @@ from bot.db.uow import session_scope
 from bot.faq.matcher import FaqIndex
 from bot.faq.smalltalk import classify
 from bot.messaging import local
+from bot.messaging.budget import Limits
 from bot.messaging.context import DELIVERER_KEY, RUNTIME_KEY
-from bot.messaging.delivery import Pacer
 from bot.messaging.localapi import LOCAL_TOKEN, Call, LocalBotApi, UpdateFactory
 from bot.messaging.render import html_to_text
 from bot.text.i18n import localize
@@ -70,7 +70,7 @@ class TerminalChat:
         self.user = {"id": LOCAL_USER_ID, "is_bot": False, "first_name": name, "language_code": tg_lang}
         self.app = build_application(self.settings, token=LOCAL_TOKEN, request=self.api)
         # Nothing to pace here: the stand-in is not Telegram, and every reply should show at once.
-        self.app.bot_data[DELIVERER_KEY].pacer = Pacer(per_chat_interval=0)
+        self.app.bot_data[DELIVERER_KEY].limits = Limits.unpaced()
 
     async def __aenter__(self) -> TerminalChat:
         await self.app.initialize()

@@ -9,7 +9,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -264,6 +276,33 @@ class OutboxMessage(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    # 0 a reply to someone waiting, 1 a notification, 2 a bulk send (broadcast): lower goes first.
+    priority: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+
+
+# -- the shared budget of Telegram's limits (issue 12) ----------------------------------------
+
+
+class SendBudget(SQLModel, table=True):
+    """One row per bot: every process locks it to take send slots (see bot/messaging/budget.py)."""
+
+    __tablename__ = "send_budget"
+
+    name: str = Field(primary_key=True, max_length=32)
+    version: int = 0
+
+
+class SendSlot(SQLModel, table=True):
+    """A message sent or being sent, in the shared budget: in flight until ``done_at`` (epoch seconds)."""
+
+    __tablename__ = "send_slots"
+    __table_args__ = (Index("ix_send_slots_chat", "chat_id", "taken_at"), Index("ix_send_slots_taken", "taken_at"))
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    outbox_id: int | None = Field(default=None, index=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    taken_at: float = Field(sa_column=Column(Double, nullable=False))
+    done_at: float | None = Field(default=None, sa_column=Column(Double, nullable=True))
 
 
 __all__ = [
@@ -274,6 +313,8 @@ __all__ = [
     "JoinRequest",
     "OutboxMessage",
     "Question",
+    "SendBudget",
+    "SendSlot",
     "StaffPost",
     "Ticket",
     "TicketMessage",

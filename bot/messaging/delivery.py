@@ -8,7 +8,9 @@
 - Anything else (a bug, an answer that cannot be read): caught for that one message, recorded,
   retried with backoff a bounded number of times, then marked failed — never a tight resend loop,
   never blocking its chat or any other chat.
-- Pacing: per chat a small burst then one message a second; at most 20 a minute per group.
+- Pacing: one budget of Telegram's limits for every process of the bot, kept in the database
+  (``budget.py``): ~30 a second overall, per chat a small burst then one a second, 20 a minute per
+  group. Replies to people waiting go before notifications, notifications before broadcasts.
 
 A message is marked sent once Telegram accepted it — even if its answer cannot be parsed — and never
 sent again after that.
@@ -23,8 +25,7 @@ import os
 import secrets
 import socket
 import time
-from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,14 +40,17 @@ from telegram.request._requestparameter import RequestParameter
 
 from bot.db.models import OutboxMessage, utcnow
 from bot.db.uow import new_session, session_scope
-from bot.messaging import faults, outbox
+from bot.messaging import budget, faults, outbox
+from bot.messaging.budget import Limits
 from bot.messaging.metrics import Metrics
 from bot.users import repo as users
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
 MAX_UNEXPECTED = 5  # attempts for a message whose sending fails in an unexpected way
-CLAIM = 20
+CLAIM = 20  # messages sent per round at most (each round takes its slots in one transaction)
+CANDIDATES = 200  # chats' heads looked at per round: those at their own limits do not crowd out others
+MAX_WAIT = 2.0  # seconds one run waits, at most, for the global budget before leaving it to the next run
 
 
 class RawBot(Bot):
@@ -72,54 +76,12 @@ class RawBot(Bot):
 
 
 @dataclass
-class Pacer:
-    """Keeps this process under Telegram's per-chat and per-group limits.
-
-    Per chat a token bucket: a private chat may get a short burst (an answer in several parts, a
-    list of results) and then one message a second; a group one a second, and at most
-    ``group_per_minute`` in any minute.
-    """
-
-    per_chat_interval: float = 1.0
-    burst: int = 4
-    group_per_minute: int = 20
-    clock: Callable[[], float] = time.monotonic
-    _tokens: dict[int, tuple[float, float]] = field(default_factory=dict)  # chat → (tokens, at)
-    _sent: defaultdict[int, deque[float]] = field(default_factory=lambda: defaultdict(deque))
-
-    def _capacity(self, chat_id: int) -> float:
-        return float(self.burst if chat_id > 0 else 1)
-
-    def _available(self, chat_id: int, now: float) -> float:
-        capacity = self._capacity(chat_id)
-        tokens, at = self._tokens.get(chat_id, (capacity, now))
-        if self.per_chat_interval <= 0:
-            return capacity
-        return min(capacity, tokens + (now - at) / self.per_chat_interval)
-
-    def ready(self, chat_id: int) -> bool:
-        now = self.clock()
-        if self._available(chat_id, now) < 1 - 1e-9:
-            return False
-        if chat_id < 0:
-            sent = self._sent[chat_id]
-            while sent and now - sent[0] > 60:
-                sent.popleft()
-            return len(sent) < self.group_per_minute
-        return True
-
-    def record(self, chat_id: int) -> None:
-        now = self.clock()
-        self._tokens[chat_id] = (self._available(chat_id, now) - 1, now)
-        if chat_id < 0:
-            self._sent[chat_id].append(now)
-
-
-@dataclass
 class Deliverer:
     bot: RawBot
     engine: Engine
-    pacer: Pacer = field(default_factory=Pacer)
+    limits: Limits = field(default_factory=Limits)
+    clock: Callable[[], float] = time.time  # the budget's clock, shared by processes (epoch seconds)
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     worker: str = field(default_factory=lambda: f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}")
     metrics: Metrics | None = None
     # One delivery run at a time in this process (the repeating job and wake-ups after each update may
@@ -146,51 +108,64 @@ class Deliverer:
 
     async def _deliver(self, fixed_now: datetime | None, max_rounds: int) -> int:
         sent = 0
+        waited = 0.0
         resting: set[int] = set()
         for _ in range(max_rounds):
             # A fresh clock each round (leases, pacing and sent_at stay true however long it takes),
             # and a small claim, so a slow Bot API never outlasts the lease on what we hold.
             now = fixed_now or utcnow()
-            rows = await asyncio.to_thread(self._claim, now)
+            rows, wait = await asyncio.to_thread(self._claim, now, resting)
             sent_this_round = 0
-            skipped: list[int] = []
             for row in rows:
-                if row.chat_id in resting or not self.pacer.ready(row.chat_id):
-                    resting.add(row.chat_id)
-                    skipped.append(row.id or 0)
-                    continue
                 if await self._send(row, fixed_now or utcnow()):
                     sent_this_round += 1
                 else:
                     resting.add(row.chat_id)
-            if skipped:
-                await asyncio.to_thread(self._write, outbox.release, row_ids=skipped)
             sent += sent_this_round
-            if not sent_this_round:
+            if rows:
+                continue
+            if wait is None or waited >= MAX_WAIT:
                 break
+            # Only the bot-wide budget held messages back: wait for its next free slot.
+            pause = min(wait, MAX_WAIT - waited, 1.0)
+            waited += pause
+            await self.sleep(pause)
         return sent
 
-    def _claim(self, now: datetime) -> list[OutboxMessage]:
-        with new_session(self.engine) as s:
-            pacer = self.pacer
-            rows = list(
-                outbox.due(
-                    s,
-                    now=now,
-                    worker=self.worker,
-                    limit=CLAIM,
-                    interval=pacer.per_chat_interval,
-                    burst=pacer.burst,
-                    group_per_minute=pacer.group_per_minute,
-                )
+    def _claim(self, now: datetime, resting: set[int]) -> tuple[list[OutboxMessage], float | None]:
+        """Take this round's messages: the heads that are due, within the shared budget, leased to
+        this worker — in one transaction."""
+        with new_session(self.engine) as s:  # nothing due (most runs): no write, no lock
+            if not outbox.due(s, now=now, limit=1, exclude=resting, for_update=False):
+                return [], None
+        with session_scope(self.engine) as s:
+            # The budget row first: claims of all processes are serialized, so the heads read
+            # next already show the leases any other process just took.
+            budget.lock(s)
+            heads = outbox.due(s, now=now, limit=CANDIDATES, exclude=resting)
+            if not heads:
+                return [], None
+            grant = budget.reserve(
+                s,
+                candidates=[(row.id or 0, row.chat_id) for row in heads],
+                now=self.clock(),
+                limits=self.limits,
+                most=CLAIM,
             )
-            if rows and s.get_bind().dialect.name != "sqlite":
-                s.commit()  # the leases (PostgreSQL); SQLite wrote nothing, and closing ends its read
-            return rows
+            chosen = set(grant.ids)
+            rows = [row for row in heads if row.id in chosen]
+            outbox.lease(s, rows=rows, worker=self.worker, now=now)
+            s.flush()
+            for row in rows:
+                s.expunge(row)
+            return rows, grant.wait
 
-    def _write(self, fn: Callable[..., Any], /, **kwargs: Any) -> None:
+    def _write(self, fn: Callable[..., Any], /, row: OutboxMessage, **kwargs: Any) -> None:
+        """Record how a message's call ended, and end its slot in the budget, in one transaction."""
+        assert row.id is not None
         with session_scope(self.engine) as s:
             fn(s, **kwargs)
+            budget.finish(s, outbox_id=row.id, at=self.clock())
 
     def _count(self, outcome: str) -> None:
         if self.metrics is not None:
@@ -201,7 +176,7 @@ class Deliverer:
         try:
             params = {"chat_id": row.chat_id, **json.loads(row.payload)}
         except ValueError:
-            await asyncio.to_thread(self._write, outbox.fail, row_id=row.id, error="unreadable payload")
+            await asyncio.to_thread(self._write, outbox.fail, row=row, row_id=row.id, error="unreadable payload")
             return False
         try:
             result = await self.bot.call(row.method, params)
@@ -209,13 +184,13 @@ class Deliverer:
             self._count("retry_after")
             wait = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
             await asyncio.to_thread(
-                self._write, outbox.retry_later, row_id=row.id, delay=wait, error="429 flood control", now=now
+                self._write, outbox.retry_later, row=row, row_id=row.id, delay=wait, error="429 flood control", now=now
             )
             return False
         except ChatMigrated as exc:
             log.info("chat %s became supergroup %s", row.chat_id, exc.new_chat_id)
             await asyncio.to_thread(
-                self._write, outbox.follow_migration, old_chat_id=row.chat_id, new_chat_id=exc.new_chat_id
+                self._write, outbox.follow_migration, row=row, old_chat_id=row.chat_id, new_chat_id=exc.new_chat_id
             )
             return False
         except Forbidden as exc:
@@ -227,7 +202,7 @@ class Deliverer:
                 await self._mark_sent(row, None, now)
                 return True
             self._count("bad_request")
-            await asyncio.to_thread(self._write, outbox.fail, row_id=row.id, error=f"400 {exc.message}")
+            await asyncio.to_thread(self._write, outbox.fail, row=row, row_id=row.id, error=f"400 {exc.message}")
             log.warning("outbox message %s refused: %s", row.id, exc.message)
             return False
         except TelegramError as exc:  # network errors, 5xx, timeouts: the Bot API is away
@@ -237,7 +212,7 @@ class Deliverer:
                 self.metrics.failed("bot_api", exc)
             delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(row.attempts, 12)))
             await asyncio.to_thread(
-                self._write, outbox.retry_later, row_id=row.id, delay=delay, error=str(exc), now=now
+                self._write, outbox.retry_later, row=row, row_id=row.id, delay=delay, error=str(exc), now=now
             )
             log.debug("outbox message %s: %s; retry in %s", row.id, exc, delay)
             return False
@@ -245,11 +220,11 @@ class Deliverer:
             self._count("error")
             error = f"{type(exc).__name__}: {exc}"
             if row.attempts + 1 >= MAX_UNEXPECTED:
-                await asyncio.to_thread(self._write, outbox.fail, row_id=row.id, error=error)
+                await asyncio.to_thread(self._write, outbox.fail, row=row, row_id=row.id, error=error)
             else:
                 delay = timedelta(seconds=2 ** min(row.attempts + 2, 12))
                 await asyncio.to_thread(
-                    self._write, outbox.retry_later, row_id=row.id, delay=delay, error=error, now=now
+                    self._write, outbox.retry_later, row=row, row_id=row.id, delay=delay, error=error, now=now
                 )
             log.error("outbox message %s could not be sent (%s)", row.id, type(exc).__name__, exc_info=exc)
             return False
@@ -260,12 +235,11 @@ class Deliverer:
 
     async def _mark_sent(self, row: OutboxMessage, message_id: int | None, now: datetime) -> None:
         assert row.id is not None
-        self.pacer.record(row.chat_id)
         if self.metrics is not None:
             self.metrics.last_api_success = time.time()
             self.metrics.ok("bot_api")
             self.metrics.observe_delivery("sent", max(0.0, (now - row.created_at).total_seconds()))
-        await asyncio.to_thread(self._write, outbox.mark_sent, row_id=row.id, message_id=message_id, now=now)
+        await asyncio.to_thread(self._write, outbox.mark_sent, row=row, row_id=row.id, message_id=message_id, now=now)
         faults.point("outbox.after_mark")
 
     def _forbidden(self, row: OutboxMessage, error: str, now: datetime) -> None:
@@ -274,3 +248,4 @@ class Deliverer:
             if row.chat_id > 0:
                 users.mark_blocked(s, user_id=row.chat_id, now=now)
             outbox.fail(s, row_id=row.id, error=error)
+            budget.finish(s, outbox_id=row.id, at=self.clock())

@@ -146,7 +146,8 @@ def release_stale(engine: Engine, *, worker: str = "") -> int:
         for row in leased:
             if row.locked_by == worker:
                 continue
-            if sqlite or _dead(row.locked_by or "", host, pid):
+            # Outbox leases hold on SQLite too (several processes may deliver from one file).
+            if (sqlite and isinstance(row, IntakeUpdate)) or _dead(row.locked_by or "", host, pid):
                 row.locked_until = None
                 s.add(row)
                 released += 1

@@ -8,12 +8,12 @@ A state change and the messages it causes commit together or not at all; each me
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -21,10 +21,9 @@ from bot.db.models import Binding, JoinRequest, OutboxMessage, StaffPost, utcnow
 from bot.messaging.markup import Markup
 from bot.messaging.render import TELEGRAM_LIMIT, split_message, utf16_len
 
-GROUP_PER_MINUTE = 20
+REPLY, NOTICE, BULK = 0, 1, 2  # priorities: a reply to someone waiting, a notification, a broadcast
 CAPTION_LIMIT = 1024
 LEASE = timedelta(seconds=60)
-_sent = OutboxMessage.__table__.alias("sent")  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -117,20 +116,22 @@ def fit(message: Message) -> list[Message]:
     return [message]
 
 
-def enqueue(s: Session, message: Message, *, key: str, now: datetime | None = None) -> bool:
+def enqueue(s: Session, message: Message, *, key: str, now: datetime | None = None, priority: int = NOTICE) -> bool:
     """Queue a message in the session's transaction, once: a second call with the same key is a no-op.
 
     Returns whether it was queued now. Uses INSERT … ON CONFLICT DO NOTHING, so a duplicate never
     aborts the caller's transaction. A text too long for one Telegram message becomes several.
+    ``priority``: ``REPLY`` for answers to the person who just wrote (they go first when the
+    budget is short), ``NOTICE`` for notifications, ``BULK`` for broadcasts to many.
     """
     parts = fit(message)
     queued = False
     for i, part in enumerate(parts):
-        queued = _insert(s, part, key=key if i == 0 else f"{key}#{i + 1}", now=now) or queued
+        queued = _insert(s, part, key=key if i == 0 else f"{key}#{i + 1}", now=now, priority=priority) or queued
     return queued
 
 
-def _insert(s: Session, message: Message, *, key: str, now: datetime | None) -> bool:
+def _insert(s: Session, message: Message, *, key: str, now: datetime | None, priority: int) -> bool:
     values = {
         "dedupe_key": key[:128],
         "chat_id": message.chat_id,
@@ -141,6 +142,7 @@ def _insert(s: Session, message: Message, *, key: str, now: datetime | None) -> 
         "attempts": 0,
         "next_attempt_at": now or utcnow(),
         "created_at": now or utcnow(),
+        "priority": priority,
     }
     dialect = s.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -150,51 +152,38 @@ def _insert(s: Session, message: Message, *, key: str, now: datetime | None) -> 
 
 
 def due(
-    s: Session,
-    *,
-    now: datetime,
-    limit: int = 200,
-    worker: str = "",
-    interval: float = 1.0,
-    burst: int = 4,
-    group_per_minute: int = GROUP_PER_MINUTE,
+    s: Session, *, now: datetime, limit: int = 200, exclude: Iterable[int] = (), for_update: bool = True
 ) -> Sequence[OutboxMessage]:
-    """The oldest pending message of each chat, if it is due: one per chat and round.
+    """The oldest pending message of each chat, if it is due and no process holds it: one per chat
+    and round, replies first (lower ``priority``), then in the order queued.
 
     Taking only each chat's head keeps a chat's messages in order (a later one never overtakes one
-    waiting for its retry) and lets one busy group never hold up the other chats.
-
-    On PostgreSQL, where several processes deliver, the heads are claimed with ``FOR UPDATE SKIP
-    LOCKED`` and leased to ``worker``, and a chat is skipped while it is at Telegram's limits for
-    what any process just sent it: a private chat ``burst`` messages within ``burst`` × ``interval``
-    seconds, a group one per ``interval`` and ``group_per_minute`` a minute (``interval`` 0: no pacing).
+    waiting for its retry) and lets one busy group never hold up the other chats. On PostgreSQL the
+    heads are read ``FOR UPDATE SKIP LOCKED`` (a row another process is finishing is skipped).
+    Whether they may go now is for the shared budget (``budget.reserve``); the ones taken are then
+    leased (``lease``) in the same transaction.
     """
-    shared = s.get_bind().dialect.name != "sqlite"
     heads = (
         select(func.min(OutboxMessage.id)).where(OutboxMessage.status == "pending").group_by(col(OutboxMessage.chat_id))
     )
-    stmt = select(OutboxMessage).where(col(OutboxMessage.id).in_(heads), col(OutboxMessage.next_attempt_at) <= now)
-    if shared:
-        stmt = stmt.where(or_(col(OutboxMessage.locked_until).is_(None), col(OutboxMessage.locked_until) < now))
-        if interval > 0:
-
-            def sent_since(seconds: float) -> Any:
-                return (
-                    select(func.count())
-                    .where(_sent.c.chat_id == OutboxMessage.chat_id, _sent.c.sent_at > now - timedelta(seconds=seconds))
-                    .scalar_subquery()
-                )
-
-            private = and_(col(OutboxMessage.chat_id) > 0, sent_since(interval * burst) < burst)
-            group = and_(col(OutboxMessage.chat_id) <= 0, sent_since(interval) < 1, sent_since(60) < group_per_minute)
-            stmt = stmt.where(or_(private, group))
+    stmt = select(OutboxMessage).where(
+        col(OutboxMessage.id).in_(heads),
+        col(OutboxMessage.next_attempt_at) <= now,
+        or_(col(OutboxMessage.locked_until).is_(None), col(OutboxMessage.locked_until) < now),
+    )
+    skip = list(exclude)
+    if skip:
+        stmt = stmt.where(col(OutboxMessage.chat_id).not_in(skip))
+    if for_update and s.get_bind().dialect.name != "sqlite":
         stmt = stmt.with_for_update(skip_locked=True)
-    rows = s.exec(stmt.order_by(col(OutboxMessage.id)).limit(limit)).all()
-    if shared:
-        for row in rows:
-            row.locked_by, row.locked_until = worker, now + LEASE
-            s.add(row)
-    return rows
+    return s.exec(stmt.order_by(col(OutboxMessage.priority), col(OutboxMessage.id)).limit(limit)).all()
+
+
+def lease(s: Session, *, rows: Sequence[OutboxMessage], worker: str, now: datetime) -> None:
+    """This worker sends these rows now: no other process takes them while the lease runs."""
+    for row in rows:
+        row.locked_by, row.locked_until = worker, now + LEASE
+        s.add(row)
 
 
 def mark_sent(s: Session, *, row_id: int, message_id: int | None, now: datetime) -> None:
@@ -220,14 +209,6 @@ def retry_later(s: Session, *, row_id: int, delay: timedelta, error: str, now: d
         s.add(row)
 
 
-def release(s: Session, *, row_ids: list[int]) -> None:
-    """Give back leases on rows this worker took but did not send (it was pacing that chat)."""
-    if row_ids:
-        s.execute(
-            update(OutboxMessage).where(col(OutboxMessage.id).in_(row_ids)).values(locked_by=None, locked_until=None)
-        )
-
-
 def fail(s: Session, *, row_id: int, error: str) -> None:
     """Telegram refused the message for good (blocked, bad request): stop trying."""
     row = s.get(OutboxMessage, row_id)
@@ -243,7 +224,7 @@ def follow_migration(s: Session, *, old_chat_id: int, new_chat_id: int) -> None:
     s.execute(
         update(OutboxMessage)
         .where(col(OutboxMessage.chat_id) == old_chat_id, col(OutboxMessage.status) == "pending")
-        .values(chat_id=new_chat_id)
+        .values(chat_id=new_chat_id, locked_by=None, locked_until=None)
     )
     s.execute(update(Binding).where(col(Binding.chat_id) == old_chat_id).values(chat_id=new_chat_id))
     s.execute(update(JoinRequest).where(col(JoinRequest.sent_to) == old_chat_id).values(sent_to=new_chat_id))

@@ -131,7 +131,7 @@ class Turn:
         """Write the queued messages and the "done" mark, and commit the whole update at once."""
         now = utcnow()
         for key, message in self.outgoing.messages:
-            outbox.enqueue(self.session, message, key=key, now=now)
+            outbox.enqueue(self.session, message, key=key, now=now, priority=outbox.REPLY)
         intake.finish(self.session, update_id=self.update_id, now=now)
         faults.point("update.before_commit")
         self.session.commit()

@@ -14,8 +14,9 @@ from sqlmodel import Session, col, select
 from bot.db.models import OutboxMessage, Ticket, utcnow
 from bot.groups import repo as bindings
 from bot.messaging import outbox
+from bot.messaging.budget import Limits
 from bot.messaging.context import DELIVERER_KEY
-from bot.messaging.delivery import Deliverer, Pacer
+from bot.messaging.delivery import Deliverer
 from bot.messaging.localapi import FakeBotApi
 from bot.messaging.outbox import Message
 from bot.reports import repo as tickets
@@ -323,72 +324,10 @@ async def test_messages_to_one_chat_arrive_in_order_even_when_an_earlier_one_is_
 # -- pacing ----------------------------------------------------------------------------------------
 
 
-def test_pacer_defaults_follow_telegrams_limits() -> None:
-    pacer = Pacer()
-    assert (pacer.per_chat_interval, pacer.group_per_minute) == (1.0, 20)
-
-
-def test_pacer_one_message_a_second_per_group() -> None:
-    clock = FakeClock()
-    pacer = Pacer(clock=clock)
-    assert pacer.ready(CHALING_GROUP)
-    pacer.record(CHALING_GROUP)
-    assert not pacer.ready(CHALING_GROUP)
-    assert pacer.ready(5151) and pacer.ready(LILING_GROUP)  # other chats are not held up
-    clock.advance(0.999)
-    assert not pacer.ready(CHALING_GROUP)
-    clock.advance(0.001)
-    assert pacer.ready(CHALING_GROUP)
-
-
-def test_pacer_lets_a_private_chat_have_a_short_burst_then_one_a_second() -> None:
-    """An answer in several parts or a list of results arrives at once; a flood does not."""
-    clock = FakeClock()
-    pacer = Pacer(clock=clock)
-    for _ in range(pacer.burst):
-        assert pacer.ready(USER["id"])
-        pacer.record(USER["id"])
-    assert not pacer.ready(USER["id"])
-    clock.advance(1.0)
-    assert pacer.ready(USER["id"])  # the oldest of the burst is out of the window
-    pacer.record(USER["id"])
-    assert not pacer.ready(USER["id"])
-
-
-def test_pacer_twenty_messages_a_minute_per_group() -> None:
-    clock = FakeClock()
-    pacer = Pacer(clock=clock)
-    start = clock.now
-    for _ in range(20):
-        assert pacer.ready(CHALING_GROUP)
-        pacer.record(CHALING_GROUP)
-        clock.advance(1.0)
-    assert not pacer.ready(CHALING_GROUP)  # 20 within the last minute
-    assert pacer.ready(LILING_GROUP)
-    clock.now = start + 59.999
-    assert not pacer.ready(CHALING_GROUP)
-    clock.now = start + 60.001  # the first of the twenty is more than a minute old
-    assert pacer.ready(CHALING_GROUP)
-    pacer.record(CHALING_GROUP)
-    clock.now = start + 61.0  # a sliding window: the second one still counts
-    assert not pacer.ready(CHALING_GROUP)
-    clock.now = start + 61.002
-    assert pacer.ready(CHALING_GROUP)
-
-
-def test_pacer_private_chats_have_no_per_minute_cap() -> None:
-    clock = FakeClock()
-    pacer = Pacer(clock=clock)
-    for _ in range(45):
-        assert pacer.ready(USER["id"])
-        pacer.record(USER["id"])
-        clock.advance(1.0)
-
-
 async def test_the_worker_paces_a_group_and_keeps_the_rest_pending(bot: BotHarness, tries: list[Try]) -> None:
     clock = FakeClock()
     deliverer: Deliverer = bot.app.bot_data[DELIVERER_KEY]
-    deliverer.pacer = Pacer(clock=clock)
+    deliverer.limits, deliverer.clock = Limits(), clock
     now = utcnow()
     for i in range(3):
         queue(bot, f"card {i}", now=now, chat_id=CHALING_GROUP)
@@ -406,7 +345,8 @@ async def test_the_worker_paces_a_group_and_keeps_the_rest_pending(bot: BotHarne
 
 async def test_a_paced_group_backlog_does_not_hold_up_other_chats(bot: BotHarness) -> None:
     clock = FakeClock()
-    bot.app.bot_data[DELIVERER_KEY].pacer = Pacer(clock=clock)
+    deliverer: Deliverer = bot.app.bot_data[DELIVERER_KEY]
+    deliverer.limits, deliverer.clock = Limits(), clock
     now = utcnow()
     for i in range(60):  # e.g. what piled up for a busy group during an outage
         queue(bot, f"group {i}", now=now, chat_id=CHALING_GROUP)
