@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 
-from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 
 from bot.directory.geo import GridIndex
 from bot.text.localized import Localized
 from bot.text.normalize import normalize
+from bot.text.pinyin import romanize
 from bot.text.script import has_cjk
 
 FUZZY_CUTOFF = 88
@@ -55,7 +55,7 @@ def search_keys(*names: str) -> set[str]:
             continue
         keys.add(norm.replace(" ", ""))
         if has_cjk(norm):
-            keys.add("".join(lazy_pinyin(norm.replace(" ", ""))))
+            keys.add(romanize(norm.replace(" ", "")))
     return keys
 
 

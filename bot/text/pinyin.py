@@ -26,13 +26,21 @@ _LINE = re.compile(r'^"(\d+)":\s*"([^",]*)')
 
 
 @cache
-def _table() -> tuple[array[int], tuple[str, ...]]:
+def _table(spelling: str = "feature") -> tuple[array[int], tuple[str, ...]]:
+    """Each character's syllable number, and the syllables. ``feature``: ü written u (what the
+    matcher's features were tuned with); ``romanized``: ü written v, as pypinyin writes it."""
     codes: array[int] = array("H", bytes(2 * (_LAST - _FIRST + 1)))
     syllables: dict[str, int] = {"": 0}
+    toneless = _toneless if spelling == "feature" else _toneless_v
     for char_code, reading in _readings():
         if _FIRST <= char_code <= _LAST and reading:
-            codes[char_code - _FIRST] = syllables.setdefault(_toneless(reading), len(syllables))
+            codes[char_code - _FIRST] = syllables.setdefault(toneless(reading), len(syllables))
     return codes, tuple(syllables)
+
+
+def _toneless_v(reading: str) -> str:
+    decomposed = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _readings() -> Iterator[tuple[int, str]]:
@@ -67,3 +75,18 @@ def syllable(ch: str) -> str:
         return ""
     codes, syllables = _table()
     return syllables[codes[code - _FIRST]]
+
+
+def romanize(text: str) -> str:
+    """Toneless pinyin of a text, syllables run together; anything not a CJK character stays as it is.
+
+    What ``pypinyin.lazy_pinyin`` gives joined, without importing it (~55 MiB): a character's most
+    common reading rather than the one its phrase asks for (重庆 → zhongqing, not chongqing) — both
+    the names and what people type go through it, so they still meet.
+    """
+    codes, syllables = _table("romanized")
+    out = []
+    for ch in text:
+        code = ord(ch)
+        out.append((syllables[codes[code - _FIRST]] if _FIRST <= code <= _LAST else "") or ch)
+    return "".join(out)
