@@ -87,7 +87,7 @@ def write_big(target: Path, *, seed: int = 12) -> None:
                 },
             }
         )
-    (target / "generated.yaml").write_text(yaml.dump(entries, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False), "utf-8")
+    (target / "generated.yaml").write_text(_dump(entries), "utf-8")
 
     raw = yaml.safe_load((target / "associations.yaml").read_text(encoding="utf-8"))
     codes = {c["code"] for c in raw["countries"]}
@@ -109,7 +109,11 @@ def write_big(target: Path, *, seed: int = 12) -> None:
                 "last_verified": "2026-06-30",
             }
         )
-    (target / "associations.yaml").write_text(yaml.dump(raw, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False), "utf-8")
+    (target / "associations.yaml").write_text(_dump(raw), "utf-8")
+
+
+def _dump(data: object) -> str:
+    return yaml.dump(data, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False)
 
 
 def measure(directory: Path) -> dict[str, float]:
