@@ -72,12 +72,22 @@ class Directory:
         self._country: dict[str, list[Association]] = {}
         self._name: dict[str, list[Association]] = {}
         countries = {c.code: c for c in self.countries}
+        # Many associations share a city, and every one of a country shares its names: their keys
+        # are worked out once (10,000 associations would otherwise normalise the same names anew).
+        known: dict[tuple[str, ...], set[str]] = {}
+
+        def keys_of(*names: str) -> set[str]:
+            got = known.get(names)
+            if got is None:
+                got = known[names] = search_keys(*names)
+            return got
+
         for a in self.associations:
-            for key in search_keys(a.city.zh, a.city.en, *a.city_aliases):
+            for key in keys_of(a.city.zh, a.city.en, *a.city_aliases):
                 self._city.setdefault(key, []).append(a)
             country = countries.get(a.country)
             names = (country.name.zh, country.name.en, *country.aliases) if country else ()
-            for key in search_keys(a.country, *names):
+            for key in keys_of(a.country, *names):
                 self._country.setdefault(key, []).append(a)
             for key in search_keys(a.name.zh, a.name.en, *a.aliases):
                 self._name.setdefault(key, []).append(a)
