@@ -28,10 +28,13 @@ def test_the_steps_are_declared_in_order() -> None:
     assert [s.name for s in flow.STEPS] == [
         "privacy",
         "place",
+        "place_confirm",
         "category",
         "description",
         "faqcheck",
         "contact",
+        "contact_check",
+        "attachments",
         "confirm",
     ]
     assert flow.first_step(agreed_privacy=True) == "place" and flow.first_step(agreed_privacy=False) == "privacy"
