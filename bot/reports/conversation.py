@@ -516,6 +516,8 @@ def take_confirm(draft: Draft, inp: Input, snapshot: Snapshot) -> Outcome:
         return Outcome("confirm", [], effect="submit")
     if isinstance(inp, Text) and inp.text.strip():
         correction = parse_correction(inp.text)
+        if correction is not None and not correction.field and correction.value:
+            correction = Correction(guess_field(snapshot, correction.value), correction.value)
         if correction is not None and correction.field:
             return correct(draft, snapshot, correction)
         if correction is not None:  # "wait, that's wrong": which part?
@@ -631,11 +633,13 @@ CHANGE_WORDS = (
     "instead",
     "mistake",
     "update",
+    "actually",
+    "不是",
 )
 # Where the new value starts, in Simplified, Traditional or English (matched on the raw text).
 VALUE_MARKER = re.compile(
-    r"(?:改成|改為|改为|換成|换成|應該是|应该是|應是|应是|應為|应为|改|should\s+be|change\s+(?:it\s+)?to|"
-    r"changed\s+to|to\s+be|instead|it\s+is|it's|is)\s*[:：,，]?\s*(?P<value>.+)$",
+    r"(?:改成|改為|改为|換成|换成|應該是|应该是|應是|应是|應為|应为|改|\bshould\s+be\b|\bchanged?\b.*?\bto\b|"
+    r"\bto\s+be\b|\binstead\b|\bit\s+is\b|\bit's\b|\bis\b|是)\s*[:：,，]?\s*(?P<value>.+)$",
     re.IGNORECASE,
 )
 QUESTION_WORDS = (
@@ -690,7 +694,7 @@ def parse_correction(text: str) -> Correction | None:
     if not changing:
         return None
     value = ""
-    for clause in reversed(re.split(r"[，,。.;；!！]\s*", text.strip())):
+    for clause in reversed(re.split(r"[，,。;；!！]\s*|\.(?:\s+|$)", text.strip())):
         found = VALUE_MARKER.search(clause)
         if found:
             value = found.group("value").strip(" 。.!！了吧啊的")
@@ -699,6 +703,17 @@ def parse_correction(text: str) -> Correction | None:
         if value.lower().startswith(key):
             value = value[len(key) :].strip(" 是:：")
     return Correction(field_name, value)
+
+
+def guess_field(snapshot: Snapshot, value: str) -> str:
+    """ "不是茶陵，是浏阳": the field a bare new value belongs to, when only one fits."""
+    if category_from_text(value) is not None:
+        return "category"
+    if any(m.score >= 95 for m in snapshot.gazetteer.resolve(value).places):
+        return "place"
+    if (plausible_contact(value) and any(ch.isdigit() for ch in value)) or "@" in value:
+        return "contact"
+    return ""
 
 
 def correct(draft: Draft, snapshot: Snapshot, correction: Correction) -> Outcome:
