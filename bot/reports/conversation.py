@@ -553,6 +553,8 @@ def advance(step: str, draft: Draft, inp: Input, snapshot: Snapshot) -> Outcome:
     if (isinstance(inp, Press) and inp.action == "x") or (isinstance(inp, Text) and is_word(inp.text, CANCEL_WORDS)):
         return Outcome(step, [Reply(t("report_cancelled", draft.lang), REMOVE_KEYBOARD)], effect="cancel")
     if isinstance(inp, Press) and inp.action == "r":  # continue my report: its current question again
+        if step == "faqcheck":  # back from the suggested answers: on to the contact
+            return Outcome("contact", ask_contact(draft, snapshot))
         return Outcome(step, BY_NAME.get(step, STEPS[0]).prompt(draft, snapshot))
     if isinstance(inp, Press) and inp.action == "new":
         fresh = Draft(language=draft.language)
