@@ -319,12 +319,19 @@ def summary(draft: Draft, snapshot: Snapshot, *, edit: int | None = None) -> Rep
     return Reply(hinted(text, lang), summary_markup(lang), edit=edit)
 
 
-EDITABLE = ("place", "category", "description", "contact", "attachments")
+EDIT_KEYS = {  # each field of the summary and the text of its ✏️ button
+    "place": "edit_place",
+    "category": "edit_category",
+    "description": "edit_description",
+    "contact": "edit_contact",
+    "attachments": "edit_attachments",
+}
+EDITABLE = tuple(EDIT_KEYS)
 
 
 def summary_markup(lang: UiLang) -> Markup:
     """Submit; a button to change each field (it comes back here); show my name; cancel."""
-    edit = [button(t(f"edit_{name}", lang), ReportStep("e", name)) for name in EDITABLE]
+    edit = [button(t(key, lang), ReportStep("e", name)) for name, key in EDIT_KEYS.items()]
     return inline(
         [
             [button(t("submit", lang), ReportStep("s"))],

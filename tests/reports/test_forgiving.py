@@ -300,3 +300,14 @@ async def test_staff_cards_show_the_due_time_in_beijing_working_hours(bot: BotHa
     filed = ticket.created_at if ticket.created_at.tzinfo else ticket.created_at.replace(tzinfo=UTC)
     due = due_at(filed, 7, calendar=bot.runtime.work_calendar()).astimezone(ZoneInfo("Asia/Shanghai"))
     assert f"{due:%Y-%m-%d %H:%M}" in card and "北京时间" in card
+
+
+async def test_a_detour_through_find_keeps_the_draft(bot: BotHarness) -> None:
+    user = person("zh-hans")
+    await reach_summary(bot, user, "茶陵縣")
+    await bot.send(user, "/find 吉隆坡")
+    sent = await bot.send(user, "/report")
+    assert {"r:r", "r:new"} <= set(datas(sent))
+    await bot.press(user, "r:r", posted(bot, user, sent[-1]))
+    assert is_summary(bot.api.messages(user["id"])[-1])
+    assert (await submit(bot, user)).queue_id == "chaling"
