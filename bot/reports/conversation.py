@@ -231,7 +231,7 @@ def ask_place_confirm(draft: Draft, snapshot: Snapshot) -> list[Reply]:
     lang = draft.lang
     federation = snapshot.federation
     places = [federation.places[i] for i in draft.pending.get("places", []) if i < len(federation.places)]
-    outside = [o for o in federation.elsewhere if o.name in draft.pending.get("outside", [])]
+    outside = pending_outside(draft, snapshot)
     typed = draft.pending.get("typed", "")
     rows: list[list[dict[str, str]]] = []
     if places:
@@ -243,8 +243,8 @@ def ask_place_confirm(draft: Draft, snapshot: Snapshot) -> list[Reply]:
             rows.append([button(label, ReportStep("p", str(federation.places.index(other))))])
     else:
         text = t("place_outside_confirm", lang, typed=typed, where=outside_names(outside, lang))
-    if outside:
-        rows.append([button(t("place_not_hunan", lang, where=outside_names(outside[:1], lang)), ReportStep("o"))])
+    for i, other in enumerate(outside):  # one "not in Hunan" per place it may be (福州 or 抚州)
+        rows.append([button(t("place_not_hunan", lang, where=outside_names([other], lang)), ReportStep("o", str(i)))])
     rows.append([button(t("place_retype", lang), ReportStep("re"))])
     if outside and places:
         text += "\n" + t("place_also_outside", lang, where=outside_names(outside, lang))
@@ -259,6 +259,14 @@ def ask_contact_check(draft: Draft, _: Snapshot) -> list[Reply]:
     ]
     text = t("contact_implausible", lang, contact=draft.pending.get("contact", ""))
     return [Reply(hinted(text, lang), inline(rows))]
+
+
+def pending_outside(draft: Draft, snapshot: Snapshot) -> list[Elsewhere]:
+    """The places outside Hunan being offered: the specific ones (台山) rather than their province."""
+    names = draft.pending.get("outside", [])
+    found = [o for name in names for o in snapshot.federation.elsewhere if o.name == name]
+    specific = [o for o in found if not o.province]
+    return (specific or found)[:3]
 
 
 def full_path(snapshot: Snapshot, place: Place, lang: UiLang) -> str:
@@ -394,7 +402,9 @@ def take_place_confirm(draft: Draft, inp: Input, snapshot: Snapshot) -> Outcome:
     if isinstance(inp, Press) and inp.action == "p":
         return take_place(draft, inp, snapshot)
     if isinstance(inp, Press) and inp.action == "o":
-        outside = [o for o in federation.elsewhere if o.name in draft.pending.get("outside", [])]
+        candidates = pending_outside(draft, snapshot)
+        chosen = int(inp.arg) if inp.arg.isdigit() and int(inp.arg) < len(candidates) else 0
+        outside = candidates[chosen : chosen + 1]
         where = outside[0].name if outside else draft.pending.get("typed", "")
         root = federation.root()
         lang = draft.lang
@@ -800,7 +810,7 @@ def choose_place(draft: Draft, snapshot: Snapshot, text: str, *, questions: bool
     places = federation.places
     if resolution.sure and resolution.places:
         place = resolution.places[0].place
-        return set_place(draft, snapshot, place.name, place.queue)
+        return set_place(draft, snapshot, place.name, place.queue, former=resolution.former)
     if resolution.outside or (resolution.places and all(m.score >= 95 for m in resolution.places)):
         draft.pending = {
             "typed": text[:60],
@@ -826,7 +836,13 @@ def draft_step(draft: Draft) -> str:
 
 
 def set_place(
-    draft: Draft, snapshot: Snapshot, place: str, queue_id: str, *, lead: list[Reply] | None = None
+    draft: Draft,
+    snapshot: Snapshot,
+    place: str,
+    queue_id: str,
+    *,
+    lead: list[Reply] | None = None,
+    former: bool = False,
 ) -> Outcome:
     draft.place, draft.queue_id = place, queue_id
     draft.pending = {}
@@ -835,10 +851,7 @@ def set_place(
     shown = place_name(snapshot, place, lang)
     text = t("place_ok", lang, place=shown, queue=name)
     typed = (draft.typed_place or "").strip()
-    if typed and normalize(typed).replace(" ", "") not in {
-        normalize(place).replace(" ", ""),
-        normalize(shown).replace(" ", ""),
-    }:
+    if former and typed:  # 浏阳县 → 浏阳市: say what was understood from what was typed
         text += "\n" + t("place_typed", lang, typed=typed[:60])
     replies = [*(lead or []), Reply(text)]
     if draft.editing:

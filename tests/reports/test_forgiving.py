@@ -227,7 +227,7 @@ async def test_a_shared_hometown_is_confirmed_with_its_full_path(
     assert path in sent[-1]["text"] and not any("r:c:" in d for d in datas(sent))
     buttons = [b["text"] for row in sent[-1]["reply_markup"]["inline_keyboard"] for b in row]
     assert any(outside in b for b in buttons)
-    sent = [c.params for c in await bot.press(user, "r:o", posted(bot, user, sent[-1])) if c.method == "sendMessage"]
+    sent = [c.params for c in await bot.press(user, "r:o:0", posted(bot, user, sent[-1])) if c.method == "sendMessage"]
     assert outside in sent[0]["text"] and t("place_outside_ok", lang, where=outside) == sent[0]["text"]
     await bot.press(user, "r:c:other")
     await bot.send(user, "祖屋需要修缮" if lang != "en" else "The ancestral house needs repairs")
@@ -248,7 +248,7 @@ async def test_every_ambiguous_hometown_is_confirmed_before_routing(
     sent = await bot.send(user, typed)
     data = datas(sent)
     assert "r:re" in data and not any(d.startswith("r:c:") for d in data)  # asked, not routed
-    assert ("r:o" in data) == (elsewhere is not None)
+    assert any(d.startswith("r:o:") for d in data) == (elsewhere is not None)
     assert len([d for d in data if d.startswith("r:p:")]) == len(hunan)
     if hunan:  # yes: the Hunan place it names first
         await bot.press(user, data[0], posted(bot, user, sent[-1]))

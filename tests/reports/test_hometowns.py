@@ -78,7 +78,7 @@ def test_a_shared_or_ambiguous_name_is_never_routed_silently(
     assert outcome.step == "place_confirm" and draft.place is None and draft.queue_id is None
     markup = str(outcome.replies[0].markup)
     assert "r:re" in markup
-    assert ("r:o" in markup) == (outside is not None)
+    assert ("r:o:" in markup) == (outside is not None)
 
 
 @pytest.mark.parametrize(("typed", "place", "former"), ROUTED)
@@ -137,3 +137,13 @@ def test_english_names_never_say_county_twice(snapshot: Snapshot) -> None:
         assert "xian County" not in queue.name.en and "County County" not in queue.name.en
     assert flow.place_name(snapshot, "攸县", "en") == "You County (攸县)"
     assert snapshot.gazetteer.resolve("thank you, I live in Li").places == []  # "You", "Li" are not places
+
+
+def test_fuzhou_offers_both_places_outside_hunan_and_never_zhuzhou(snapshot: Snapshot) -> None:
+    draft = Draft(language="zh-Hans")
+    asked = flow.advance("place", draft, Text("Fuzhou"), snapshot)
+    markup = str(asked.replies[0].markup)
+    assert "福建省福州市" in markup and "江西省抚州市" in markup and "株洲" not in markup
+    out = flow.advance("place_confirm", draft, Press("o", "1"), snapshot)
+    assert (draft.place, draft.queue_id) == ("江西省抚州市", "hunan")
+    assert out.replies[0].text == t("place_outside_ok", "zh-Hans", where="江西省抚州市")
