@@ -70,6 +70,10 @@ SKIP_WORDS = {
     "好的",
     "next",
     "下一步",
+    "no thanks",
+    "不用了",
+    "不留",
+    "不留了",
 }
 # Words that move a step on; never a description of a difficulty.
 NOT_CONTENT = CONTINUE_WORDS | SKIP_WORDS | SUBMIT_WORDS | AGREE_WORDS
@@ -476,6 +480,9 @@ def take_faqcheck(draft: Draft, inp: Input, snapshot: Snapshot) -> Outcome:
     if isinstance(inp, Attach):
         add_attachment(draft, inp)
     text = inp.text.strip() if isinstance(inp, Text) else inp.caption.strip() if isinstance(inp, Attach) else ""
+    correction = parse_correction(text) if text else None
+    if correction is not None and correction.field in ("place", "category"):
+        return correct(draft, snapshot, correction)
     if text and not is_word(text, CONTINUE_WORDS):  # more words about the difficulty: keep them
         draft.description = f"{draft.description}\n{text}" if draft.description else text
     if isinstance(inp, Press) and inp.action != "go":
@@ -492,6 +499,9 @@ def take_contact(draft: Draft, inp: Input, snapshot: Snapshot) -> Outcome:
     contact = inp.text.strip() if isinstance(inp, Text) else ""
     if not contact or is_word(contact, SKIP_WORDS | SUBMIT_WORDS):
         return to_summary(draft, snapshot)
+    correction = parse_correction(contact)
+    if correction is not None and correction.field not in ("", "contact"):  # "家乡写错了…" is no contact
+        return correct(draft, snapshot, correction)
     if looks_like_question(contact) and not plausible_contact(contact):
         return ask("contact", contact)
     return set_contact(draft, snapshot, contact)
@@ -777,20 +787,16 @@ def looks_like_question(text: str) -> bool:
     return any(word in norm for word in QUESTION_WORDS)
 
 
-PHONE_CHARS = re.compile(r"[\s()\-+.]")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"\d(?:[\s()\-+.]*\d){5,19}")  # 6 to 20 digits, spaced or not
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+HANDLE = re.compile(r"@?[A-Za-z][A-Za-z0-9_\-]{4,}")  # a WeChat ID, a Telegram or Line handle
 
 
 def plausible_contact(text: str) -> bool:
-    """A phone number (6–20 digits), an e-mail, a WeChat ID or handle (5+ characters with letters)."""
+    """A phone number (6–20 digits), an e-mail, or a WeChat ID or handle, alone or with a word
+    around it ("微信 lin_2024"); a stray digit or a sentence is not."""
     value = text.strip()
-    digits = PHONE_CHARS.sub("", value)
-    if digits.isdigit():
-        return 6 <= len(digits) <= 20
-    if "@" in value and " " not in value.strip("@"):
-        return bool(EMAIL.match(value)) or (value.startswith("@") and len(value) >= 5)
-    letters = sum(ch.isalpha() for ch in value)
-    return len(value) >= 5 and letters >= 1 and any(ch.isalnum() for ch in value)
+    return bool(PHONE.search(value) or EMAIL.search(value) or HANDLE.search(value))
 
 
 # -- the rules behind the steps ---------------------------------------------------------------
