@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -41,11 +41,17 @@ def attachments(ticket: Ticket) -> list[dict[str, str]]:
 
 
 def due_text(ticket: Ticket, lang: UiLang = STAFF_LANG) -> str:
-    """ "Claim by: 2026-12-07 10:30 (Beijing time…)" for a report nobody has claimed yet; else ""."""
+    """Claim by: 2026-12-07 10:30 (Beijing time…), for a report nobody has claimed yet; else empty."""
+    due = due_beijing(ticket)
+    return t("card_due", lang, due=f"{due:%Y-%m-%d %H:%M}") if due else ""
+
+
+def due_beijing(ticket: Ticket) -> datetime | None:
+    """When an unclaimed report escalates, in Beijing time (None once someone took it up)."""
     if ticket.escalate_at is None or Status(ticket.status) not in UNCLAIMED:
-        return ""
+        return None
     due = ticket.escalate_at if ticket.escalate_at.tzinfo else ticket.escalate_at.replace(tzinfo=UTC)
-    return t("card_due", lang, due=f"{due.astimezone(ZoneInfo(BEIJING)):%Y-%m-%d %H:%M}")
+    return due.astimezone(ZoneInfo(BEIJING))
 
 
 def card_text(ticket: Ticket, federation: Federation, lang: UiLang = STAFF_LANG) -> str:

@@ -311,3 +311,22 @@ async def test_a_detour_through_find_keeps_the_draft(bot: BotHarness) -> None:
     await bot.press(user, "r:r", posted(bot, user, sent[-1]))
     assert is_summary(bot.api.messages(user["id"])[-1])
     assert (await submit(bot, user)).queue_id == "chaling"
+
+
+async def test_the_queue_lists_when_each_unclaimed_report_is_due(bot: BotHarness) -> None:
+    from tests.reports.test_flows import CHALING_STAFF, in_group
+
+    await setup_groups(bot)
+    user = person("en")
+    await reach_summary(bot, user, "Chaling")
+    ticket = await submit(bot, user)
+    due = due_at(
+        ticket.created_at if ticket.created_at.tzinfo else ticket.created_at.replace(tzinfo=UTC),
+        7,
+        calendar=bot.runtime.work_calendar(),
+    ).astimezone(ZoneInfo("Asia/Shanghai"))
+    listed = await in_group(bot, CHALING_STAFF, CHALING_GROUP, "/queue")
+    assert f"⏰ {due:%m-%d %H:%M}" in listed[-1]
+    await in_group(bot, CHALING_STAFF, CHALING_GROUP, f"/claim {ticket.id}")
+    listed = await in_group(bot, CHALING_STAFF, CHALING_GROUP, "/queue")
+    assert "⏰" not in listed[-1]  # taken up: no deadline any more
