@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.db.models import AuditEntry, OutboxMessage, Ticket, utcnow
+from bot.db.models import AuditEntry, OutboxMessage, Ticket
 from bot.reports import repo as tickets
 from bot.reports.jobs import escalate_overdue
 from bot.reports.rules import due_at
