@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     log_level: str = "INFO"
     log_format: str = "text"
+    sla_work_hours: str = "09:00-12:00,13:30-17:30"  # SLA_WORK_HOURS, Beijing time, on China's working days
     log_personal_data: bool = False  # LOG_PERSONAL_DATA: message texts may appear in DEBUG logs
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
@@ -100,6 +101,14 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @field_validator("sla_work_hours")
+    @classmethod
+    def _check_work_hours(cls, value: str) -> str:
+        from bot.reports.rules import parse_periods  # the one parser of working periods
+
+        parse_periods(value)
+        return value
 
     @field_validator("log_format")
     @classmethod

@@ -12,6 +12,7 @@ from bot.messaging.callbacks import FaqAnswer, FaqCategory, Feedback
 from bot.messaging.context import BotContext, answer
 from bot.messaging.outbox import Message
 from bot.messaging.pipeline import Turn
+from bot.reports.conversation import resume_markup
 from bot.text.i18n import t
 from bot.text.language import UiLang, content_lang, parse
 
@@ -53,6 +54,7 @@ async def menu(update: Update, context: BotContext) -> None:
         return
     lang = await turn.lang(update)
     turn.reply(message.chat_id, t("faq_menu", lang), render.categories(turn.env.content.faq, lang))
+    await remind_report(turn, update, message.chat_id, lang)
 
 
 async def on_menu(update: Update, context: BotContext) -> None:
@@ -110,6 +112,13 @@ async def on_answer(update: Update, context: BotContext) -> None:
         return
     entry, question_id = opened
     send_answer(turn, chat, entry, lang, question_id)
+    await remind_report(turn, update, chat, lang)
+
+
+async def remind_report(turn: Turn, update: Update, chat_id: int, lang: UiLang) -> None:
+    """A person who left a report for an answer keeps it: say so, with the way back."""
+    if update.effective_user is not None and "report" in await turn.conversations(update.effective_user.id):
+        turn.reply(chat_id, t("report_still_open", lang), resume_markup(lang))
 
 
 async def on_feedback(update: Update, context: BotContext) -> None:

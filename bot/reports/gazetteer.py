@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.reports.federation import Federation, Place
+from bot.reports.federation import Elsewhere, Federation, Place
 from bot.text.normalize import normalize
 
 SUFFIXES = ("土家族苗族自治州", "自治州", "自治县", "省", "市", "县", "区", "州")
@@ -63,8 +63,9 @@ def keys_of(place: Place) -> set[str]:
             keys.add(fold_latin(latin))
     norm = normalize(place.en)
     for suffix in EN_SUFFIXES:  # Chaling County → chaling (an alias is kept whole: Zhuzhou County)
-        if norm.endswith(suffix):
-            keys.add(fold_latin(norm[: -len(suffix)]))
+        stem = fold_latin(norm[: -len(suffix)]) if norm.endswith(suffix) else ""
+        if len(stem) >= 4:  # You County → not "you": a word of every English sentence
+            keys.add(stem)
     return {k for k in keys if k}
 
 
@@ -73,6 +74,20 @@ def _strip_zh(name: str) -> str:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             return name[: -len(suffix)]
     return name
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a typed hometown means: ``sure`` routes ``places[0]`` at once; otherwise the person
+    confirms among ``places`` (Hunan, full path shown) and ``outside`` (places outside Hunan)."""
+
+    places: list[PlaceMatch]
+    outside: list[Elsewhere]
+    sure: bool
+    former: bool = False  # found under a former name (浏阳县 → today's 浏阳市)
+
+
+HUNAN_WORDS = ("湖南", "hunan")
 
 
 class Gazetteer:
@@ -86,6 +101,61 @@ class Gazetteer:
                 # The first place to claim a key keeps it (the official name beats an alias).
                 self._exact.setdefault(key, place)
         self._keys = list(self._exact)
+        self._former = {_key(name) for place in federation.places for name in place.former}
+        by_name = {p.name: p for p in federation.places}
+        self._ambiguous: dict[str, list[Place]] = {}
+        for entry in federation.ambiguous:
+            for key in entry.keys:
+                self._ambiguous[_key(key)] = [by_name[n] for n in entry.places if n in by_name]
+        self._elsewhere: dict[str, list[Elsewhere]] = {}
+        for other in federation.elsewhere:
+            for key in (*other.keys, other.name):
+                self._elsewhere.setdefault(_key(key), []).append(other)
+
+    def resolve(self, text: str) -> Resolution:
+        """Route at once only what cannot mean anything else; everything shared is confirmed.
+
+        A name also used outside Hunan (永定, Taishan, Guiyang) or inside it for several places
+        (株洲, 湘潭地区), and any hometown typed with a province outside Hunan (Taishan, Guangdong),
+        is confirmed; naming Hunan or the prefecture (湖南永定, 张家界永定区) settles it.
+        """
+        zh = normalize(text).replace(" ", "")
+        latin = fold_latin(text)
+        exact_keys = [k for k in (zh, _strip_zh(zh), latin) if k]
+        words = {fold_latin(w) for w in normalize(text).split()} | set(exact_keys)
+        outside: list[Elsewhere] = []
+        for key, others in self._elsewhere.items():
+            hit = key in words if key.isascii() else (len(key) >= 2 and key in zh)
+            for other in others:
+                if hit and other not in outside:
+                    outside.append(other)
+        matches = self.lookup(text)
+        hunan_named = any(w in zh for w in HUNAN_WORDS) or self._names_prefecture(zh, words, matches)
+        if hunan_named:
+            outside = [o for o in outside if o.province]
+        former = any(k in self._former for k in exact_keys)
+        ambiguous = next((self._ambiguous[k] for k in (zh, latin) if k in self._ambiguous), None)
+        if ambiguous and not outside:
+            return Resolution([PlaceMatch(p, 100) for p in ambiguous], [], sure=False, former=former)
+        if outside:
+            shared = [m for m in matches if m.score >= 95]  # a lookalike (Taishan ~ Lanshan) is no candidate
+            return Resolution(shared, outside, sure=False, former=former)
+        sure = [m for m in matches if m.score >= 95]
+        certain = bool(sure) and (
+            len(sure) == 1 or sure[0].place.queue == sure[1].place.queue or sure[0].score > sure[1].score
+        )
+        return Resolution(matches, [], sure=certain, former=former)
+
+    def _names_prefecture(self, zh: str, words: set[str], matches: list[PlaceMatch]) -> bool:
+        """Whether the text also names the prefecture of its match (张家界永定区, Yongding, Zhangjiajie)."""
+        for m in matches:
+            prefecture = self.federation.prefecture_of(m.place)
+            if prefecture is None or prefecture == m.place:
+                continue
+            for key in keys_of(prefecture):
+                if (key in words) if key.isascii() else (len(key) >= 2 and key in zh):
+                    return True
+        return False
 
     def lookup(self, text: str, *, limit: int = 4) -> list[PlaceMatch]:
         """Places matching what the user typed, best first (an exact hit alone scores 100)."""
@@ -126,11 +196,9 @@ class Gazetteer:
         return [PlaceMatch(p, 95) for p in ranked]
 
     def _level(self, place: Place) -> int:
-        """0 for the province, 1 for a prefecture-level division, 2 for a county-level one."""
-        queue = self.federation.by_id.get(place.queue)
-        if queue is None or place.name != queue.name.zh.removesuffix("侨联"):
-            return 2
-        if queue.parent is None:
-            return 0
-        parent = self.federation.by_id.get(queue.parent)
-        return 1 if parent is not None and parent.parent is None else 2
+        return self.federation.level(place)
+
+
+def _key(name: str) -> str:
+    """A name as the index holds it: Chinese normalised without spaces, Latin folded."""
+    return fold_latin(name) if name.isascii() else normalize(name).replace(" ", "")

@@ -9,6 +9,8 @@ from telegram import Message as TgMessage
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot.faq import render as faq_render
+from bot.faq.handlers import send_answer
 from bot.messaging.callbacks import Rating, ReportStep
 from bot.messaging.context import BotContext, answer
 from bot.messaging.markup import Reply
@@ -19,7 +21,7 @@ from bot.reports import conversation as flow
 from bot.reports import notify, service
 from bot.reports.rules import STATUS_LABELS, Status
 from bot.text.i18n import localize, t
-from bot.text.language import content_lang
+from bot.text.language import UiLang, content_lang, parse
 
 JOIN_STATUS_KEYS = {
     "pending": "join_status_pending",
@@ -64,7 +66,23 @@ async def on_message(update: Update, context: BotContext) -> None:
     if result is None:
         return  # the draft had expired: this message is something else
     _show(turn, message.chat_id, result.replies)
+    _answer_question(turn, message.chat_id, result)
     raise ApplicationHandlerStop
+
+
+def _answer_question(turn: Turn, chat_id: int, result: service.ReportTurn) -> None:
+    """A question asked mid-report: the FAQ's answer (or suggestions), then "continue my report"."""
+    asked = result.asked
+    if asked is None:
+        return
+    lang: UiLang = parse(result.lang) or "zh-Hans"
+    if asked.answer is not None:
+        send_answer(turn, chat_id, asked.answer, lang, asked.question_id)
+    elif asked.suggestions:
+        turn.reply(chat_id, t("did_you_mean", lang), faq_render.entries(asked.suggestions, lang, back=False))
+    else:
+        turn.reply(chat_id, t("report_no_answer", lang))
+    turn.reply(chat_id, t("report_still_open", lang), flow.resume_markup(lang))
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -84,6 +102,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     if pressed.action in ("s", "x"):
         turn.send(Message.edit_markup(chat, message_id))
     _show(turn, chat, result.replies)
+    _answer_question(turn, chat, result)
 
 
 async def skip(update: Update, context: BotContext) -> None:
@@ -96,6 +115,7 @@ async def skip(update: Update, context: BotContext) -> None:
         turn.reply(message.chat_id, t("skip_nothing", await turn.lang(update)))
         return
     _show(turn, message.chat_id, result.replies)
+    _answer_question(turn, message.chat_id, result)
 
 
 def _show(turn: Turn, chat_id: int, replies: list[Reply]) -> None:
@@ -113,11 +133,15 @@ async def my_tickets(update: Update, context: BotContext) -> None:
         return
     lang = await turn.lang(update)
     mine = await turn.run(service.mine, turn.actor(update))
+    content = turn.env.content
+    if mine.draft is not None:  # a report being written comes first, with the way back to it
+        so_far = flow.so_far(mine.draft, content)
+        turn.reply(message.chat_id, t("my_draft", lang, so_far=so_far), flow.resume_markup(lang))
     if not mine.tickets and not mine.join_requests:
-        turn.reply(message.chat_id, t("my_tickets_none", lang))
+        if mine.draft is None:
+            turn.reply(message.chat_id, t("my_tickets_none", lang))
         return
     cl = content_lang(lang)
-    content = turn.env.content
     lines = [t("my_tickets", lang)] if mine.tickets else []
     for row in mine.tickets[:30]:
         status = localize(STATUS_LABELS[Status(row.status)].get(cl), lang)

@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.content.fields import Reader, describe
 from bot.content.problems import Problem
 from bot.content.yamlsrc import LineDict, LineList, load_yaml
-from bot.reports.federation import ROOT_QUEUE, Federation, Place, Queue
+from bot.reports.federation import ROOT_QUEUE, Ambiguity, Elsewhere, Federation, Place, Queue
 from bot.reports.gazetteer import keys_of
 
 FEDERATIONS_FILE = "federations.yaml"
@@ -28,12 +28,67 @@ def check_federation(directory: Path) -> tuple[Federation | None, list[Problem]]
     if not isinstance(data, LineDict):
         reader.error(1, f"federations.yaml must have 'queues:' and 'places:', got {describe(data)}")
         return None, reader.problems
-    reader.keys(data, "federations.yaml", {"queues", "places"}, {"queues", "places"})
+    reader.keys(data, "federations.yaml", {"queues", "places", "elsewhere", "ambiguous"}, {"queues", "places"})
     queues = _queues(reader, data.get("queues"))
     places = _places(reader, data.get("places"), {q.id for q in queues})
+    elsewhere = _elsewhere(reader, data.get("elsewhere", LineList()))
+    ambiguous = _ambiguous(reader, data.get("ambiguous", LineList()), {p.name for p in places})
     if reader.problems and any(p.severity == "error" for p in reader.problems):
         return None, reader.problems
-    return Federation(tuple(queues), tuple(places)), reader.problems
+    return Federation(tuple(queues), tuple(places), tuple(elsewhere), tuple(ambiguous)), reader.problems
+
+
+def _elsewhere(reader: Reader, raw: object) -> list[Elsewhere]:
+    """Places outside Hunan: ``name`` (full Chinese path), ``en``, ``keys`` (names people type)."""
+    if not isinstance(raw, list):
+        reader.error(1, f"'elsewhere' must be a list, got {describe(raw)}")
+        return []
+    out: list[Elsewhere] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, LineDict):
+            reader.error(
+                raw.line_of(i) if isinstance(raw, LineList) else 1,
+                f"an elsewhere entry must be a mapping, got {describe(item)}",
+            )
+            continue
+        reader.keys(item, "elsewhere entry", {"name", "en", "keys", "province"}, {"name", "en", "keys"})
+        name = reader.text(item, "name", "elsewhere entry")
+        en = reader.text(item, "en", f"elsewhere {name!r}")
+        keys = reader.texts(item, "keys", f"elsewhere {name!r}")
+        province = item.get("province", False)
+        if not isinstance(province, bool):
+            reader.error(item.line_of("province"), f"elsewhere {name!r}: province must be true or false")
+            continue
+        if name and en and keys:
+            out.append(Elsewhere(name, en, keys, province))
+    return out
+
+
+def _ambiguous(reader: Reader, raw: object, names: set[str]) -> list[Ambiguity]:
+    """Names meaning several Hunan places: ``keys`` and the ``places`` (official names) they may mean."""
+    if not isinstance(raw, list):
+        reader.error(1, f"'ambiguous' must be a list, got {describe(raw)}")
+        return []
+    out: list[Ambiguity] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, LineDict):
+            reader.error(
+                raw.line_of(i) if isinstance(raw, LineList) else 1,
+                f"an ambiguous entry must be a mapping, got {describe(item)}",
+            )
+            continue
+        reader.keys(item, "ambiguous entry", {"keys", "places"}, {"keys", "places"})
+        keys = reader.texts(item, "keys", "ambiguous entry")
+        places = reader.texts(item, "places", "ambiguous entry")
+        unknown = [p for p in places if p not in names]
+        if unknown:
+            reader.error(item.line_of("places"), f"ambiguous entry: unknown places {unknown}")
+            continue
+        if len(places) < 2:
+            reader.error(item.line, "an ambiguous entry needs at least two places")
+            continue
+        out.append(Ambiguity(keys, places))
+    return out
 
 
 def _queues(reader: Reader, raw: object) -> list[Queue]:

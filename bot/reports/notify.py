@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import html
 import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -15,7 +17,7 @@ from bot.messaging.callbacks import Rating, TicketAction
 from bot.messaging.markup import NO_BUTTONS, Markup, button, inline
 from bot.messaging.outbox import Message
 from bot.reports.federation import Federation
-from bot.reports.rules import CATEGORY_BY_ID, OPEN, STAFF_STATUS_LABELS, Status
+from bot.reports.rules import BEIJING, CATEGORY_BY_ID, OPEN, STAFF_STATUS_LABELS, UNCLAIMED, Status
 from bot.text.i18n import localize, t
 from bot.text.language import UiLang, content_lang, parse
 
@@ -38,6 +40,20 @@ def attachments(ticket: Ticket) -> list[dict[str, str]]:
     return [i for i in items if isinstance(i, dict) and i.get("file_id")]
 
 
+def due_text(ticket: Ticket, lang: UiLang = STAFF_LANG) -> str:
+    """Claim by: 2026-12-07 10:30 (Beijing time…), for a report nobody has claimed yet; else empty."""
+    due = due_beijing(ticket)
+    return t("card_due", lang, due=f"{due:%Y-%m-%d %H:%M}") if due else ""
+
+
+def due_beijing(ticket: Ticket) -> datetime | None:
+    """When an unclaimed report escalates, in Beijing time (None once someone took it up)."""
+    if ticket.escalate_at is None or Status(ticket.status) not in UNCLAIMED:
+        return None
+    due = ticket.escalate_at if ticket.escalate_at.tzinfo else ticket.escalate_at.replace(tzinfo=UTC)
+    return due.astimezone(ZoneInfo(BEIJING))
+
+
 def card_text(ticket: Ticket, federation: Federation, lang: UiLang = STAFF_LANG) -> str:
     category = CATEGORY_BY_ID.get(ticket.category)
     description = ticket.description
@@ -45,7 +61,7 @@ def card_text(ticket: Ticket, federation: Federation, lang: UiLang = STAFF_LANG)
         marker = html.unescape(t("card_truncated", lang, length=len(description), id=ticket.id))
         description = description[:CARD_PREVIEW] + " " + marker
     who = ticket.user_name if ticket.share_identity and ticket.user_name else None
-    return t(
+    text = t(
         "card",
         lang,
         id=ticket.id,
@@ -59,6 +75,11 @@ def card_text(ticket: Ticket, federation: Federation, lang: UiLang = STAFF_LANG)
         description=description,
         language=LANGUAGE_NAMES.get(ticket.language, ticket.language),
     )
+    due = due_text(ticket, lang)
+    if due:  # under the title line: staff see at once by when someone must take it up
+        head, _, rest = text.partition("\n")
+        text = f"{head}\n{due}\n{rest}"
+    return text
 
 
 def card_markup(ticket_id: int, lang: UiLang = STAFF_LANG) -> Markup:

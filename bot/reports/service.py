@@ -18,6 +18,7 @@ from bot.db import conversations
 from bot.db.conversations import State
 from bot.db.models import JoinRequest, Ticket, TicketMessage
 from bot.directory import repo as joins
+from bot.faq import service as faq
 from bot.groups import audit
 from bot.groups import repo as groups
 from bot.groups.access import Actor, may_act
@@ -67,13 +68,23 @@ class ReportTurn:
     replies: list[Reply]
     filed: Ticket | None = None
     ended: bool = False
+    asked: faq.Asked | None = None  # a question typed mid-report, answered while the draft stays
+    lang: str = ""
 
 
 def start_report(s: Session, env: Env, actor: Actor, *, lang: str) -> ReportTurn:
-    """/report: a new draft (replacing an unfinished one), after the privacy notice the first time."""
+    """/report: a new draft after the privacy notice the first time; with a draft in progress,
+    the offer to continue it or start over."""
     assert actor.id is not None and actor.chat_id is not None
     conversations.drop(s, user_id=actor.id, kind="join")  # one form at a time
     conversations.drop(s, user_id=actor.id, kind="find")
+    waiting = _live_draft(s, env, actor.id)
+    if waiting is not None and waiting.step != "privacy":
+        draft = flow.Draft.from_data(waiting.data)
+        draft.language = lang
+        waiting.data = draft.to_data()
+        conversations.save(s, waiting, now=env.now)
+        return ReportTurn(flow.resume_offer(draft, env.content))
     user = users.get(s, user_id=actor.id)
     step = flow.first_step(user is not None and user.privacy_ack_at is not None)
     draft = flow.Draft(language=lang)
@@ -85,14 +96,15 @@ def report_input(s: Session, env: Env, actor: Actor, inp: flow.Input) -> ReportT
     """The person's input while a report is being written; None when no report is (so it is
     something else: a question, a message for staff)."""
     assert actor.id is not None
-    state = conversations.get(s, user_id=actor.id, kind=flow.KIND)
+    state = _live_draft(s, env, actor.id)
     if state is None:
-        return None
-    if env.now - state.updated_at > flow.TTL:
-        conversations.drop(s, user_id=actor.id, kind=flow.KIND)  # abandoned long ago: this is something else
         return None
     draft = flow.Draft.from_data(state.data)
     outcome = flow.advance(state.step, draft, inp, env.content)
+    if outcome.effect == "ask":  # a question: answer it; the draft waits where it was
+        asked = faq.ask(s, env, actor, outcome.question, lang=draft.language)
+        conversations.save(s, state, now=env.now)
+        return ReportTurn(outcome.replies, asked=asked, lang=draft.language)
     if outcome.effect == "cancel":
         conversations.drop(s, user_id=actor.id, kind=flow.KIND)
         return ReportTurn(outcome.replies, ended=True)
@@ -104,6 +116,18 @@ def report_input(s: Session, env: Env, actor: Actor, inp: flow.Input) -> ReportT
     state.step, state.data = outcome.step, draft.to_data()
     conversations.save(s, state, now=env.now)
     return ReportTurn(outcome.replies)
+
+
+def _live_draft(s: Session, env: Env, user_id: int) -> State | None:
+    """The person's report draft, unless abandoned long ago (then it is dropped)."""
+    state = conversations.get(s, user_id=user_id, kind=flow.KIND)
+    if state is None:
+        return None
+    updated = state.updated_at if state.updated_at.tzinfo else state.updated_at.replace(tzinfo=env.now.tzinfo)
+    if env.now - updated > flow.TTL:
+        conversations.drop(s, user_id=user_id, kind=flow.KIND)  # abandoned long ago: this is something else
+        return None
+    return state
 
 
 def file_report(s: Session, env: Env, actor: Actor, state: State, draft: flow.Draft) -> Ticket:
@@ -132,7 +156,7 @@ def file_report(s: Session, env: Env, actor: Actor, state: State, draft: flow.Dr
             contact=draft.contact,
             language=draft.language,
             status=Status.NEW,
-            escalate_at=escalation_deadline(env.now, queue.sla_hours),
+            escalate_at=escalation_deadline(env.now, queue.sla_hours, env.calendar),
             created_at=env.now,
             updated_at=env.now,
         ),
@@ -287,7 +311,7 @@ def transfer(s: Session, env: Env, actor: Actor, ticket: Ticket, status: Status,
     old_queue = ticket.queue_id
     old_target = groups.responsible_chat(s, federation, old_queue)
     ticket.status, ticket.queue_id, ticket.claimed_by, ticket.claimed_by_name = status, queue.id, None, None
-    ticket.escalate_at, ticket.updated_at = escalation_deadline(env.now, queue.sla_hours), env.now
+    ticket.escalate_at, ticket.updated_at = escalation_deadline(env.now, queue.sla_hours, env.calendar), env.now
     s.add(ticket)
     event = audit.record(s, actor, "transfer", ticket_id=ticket.id, detail=f"{old_queue} -> {queue.id}", now=env.now)
     new_name = notify.queue_name(federation, queue.id, STAFF)
@@ -414,7 +438,7 @@ def rate(s: Session, env: Env, actor: Actor, ticket_id: int, stars: int) -> Rate
     queue = federation.by_id.get(ticket.queue_id)
     reopened = status is Status.REOPENED
     ticket.status, ticket.rating, ticket.updated_at = status, stars, env.now
-    ticket.escalate_at = escalation_deadline(env.now, queue.sla_hours) if reopened and queue else None
+    ticket.escalate_at = escalation_deadline(env.now, queue.sla_hours, env.calendar) if reopened and queue else None
     s.add(ticket)
     event = audit.record(s, actor, "rate", ticket_id=ticket.id, detail=f"{stars} stars", now=env.now)
     notify.refresh_cards(s, federation, ticket, f"ev{event}")
@@ -428,12 +452,15 @@ def rate(s: Session, env: Env, actor: Actor, ticket_id: int, stars: int) -> Rate
 class Mine:
     tickets: Sequence[Ticket]
     join_requests: Sequence[JoinRequest]
+    draft: flow.Draft | None = None  # a report being written, not filed yet
 
 
 def mine(s: Session, env: Env, actor: Actor) -> Mine:
-    """/mytickets: the person's reports and join requests."""
+    """/mytickets: the person's reports, join requests and a report draft in progress."""
     assert actor.id is not None
-    return Mine(tickets.for_user(s, user_id=actor.id), joins.for_user(s, user_id=actor.id))
+    state = _live_draft(s, env, actor.id)
+    draft = flow.Draft.from_data(state.data) if state is not None and state.step != "privacy" else None
+    return Mine(tickets.for_user(s, user_id=actor.id), joins.for_user(s, user_id=actor.id), draft)
 
 
 # -- the SLA ---------------------------------------------------------------------------------
@@ -469,7 +496,7 @@ def escalate(s: Session, env: Env, ticket_id: int, actor: Actor) -> bool:
         return False
     old_target = groups.responsible_chat(s, federation, queue.id)
     ticket.queue_id, ticket.updated_at = parent.id, env.now
-    ticket.escalate_at = escalation_deadline(env.now, parent.sla_hours)
+    ticket.escalate_at = escalation_deadline(env.now, parent.sla_hours, env.calendar)
     s.add(ticket)
     event = audit.record(s, actor, "escalate", ticket_id=ticket.id, detail=f"{queue.id} -> {parent.id}", now=env.now)
     values = {

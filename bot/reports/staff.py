@@ -66,8 +66,10 @@ async def queue(update: Update, context: BotContext) -> None:
     for row in listing.tickets:
         status = STAFF_STATUS_LABELS[Status(row.status)].zh
         where = "" if row.queue_id == listing.queue_id else f" · {notify.queue_name(federation, row.queue_id, STAFF)}"
+        due = notify.due_beijing(row)
+        when = f" · ⏰ {due:%m-%d %H:%M}" if due else ""  # claim by (Beijing time)
         lines.append(
-            f"#{row.id} · {html.escape(status)}{html.escape(where)} · {html.escape(row.place)} · "
+            f"#{row.id} · {html.escape(status)}{html.escape(where)}{when} · {html.escape(row.place)} · "
             f"{html.escape(row.description[:60])}"
         )
     for part in split_message("\n".join(lines)):

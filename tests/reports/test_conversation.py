@@ -28,10 +28,13 @@ def test_the_steps_are_declared_in_order() -> None:
     assert [s.name for s in flow.STEPS] == [
         "privacy",
         "place",
+        "place_confirm",
         "category",
         "description",
         "faqcheck",
         "contact",
+        "contact_check",
+        "attachments",
         "confirm",
     ]
     assert flow.first_step(agreed_privacy=True) == "place" and flow.first_step(agreed_privacy=False) == "privacy"
@@ -92,3 +95,48 @@ def test_the_draft_survives_a_round_trip_through_json(snapshot: Snapshot) -> Non
     draft = Draft(language="zh-Hant", place="茶陵县", attachments=[{"type": "photo", "file_id": "f"}])
     assert Draft.from_data(draft.to_data()) == draft
     assert Draft.from_data({"unknown": 1}).language == "zh-Hans"
+
+
+@pytest.mark.parametrize(
+    ("typed", "field", "value"),
+    [
+        ("等一下，家鄉寫錯了，應該是瀏陽", "place", "瀏陽"),
+        ("wait, the hometown should be Liuyang", "place", "Liuyang"),
+        ("Actually my hometown is Liling, not Chaling", "place", "Liling"),
+        ("类别改成教育", "category", "教育"),
+        ("change the category to Education", "category", "Education"),
+        ("the contact should be mei@example.org", "contact", "mei@example.org"),
+        ("描述写错了", "description", ""),
+        ("wait, something is wrong", "", "wrong"),
+    ],
+)
+def test_typed_corrections_are_parsed(typed: str, field: str, value: str) -> None:
+    assert flow.parse_correction(typed) == flow.Correction(field, value)
+
+
+@pytest.mark.parametrize("typed", ["护照丢了怎么补办？", "How do I renew my passport?", "我是茶陵人，护照丢了"])
+def test_questions_and_stories_are_no_corrections(typed: str) -> None:
+    assert flow.parse_correction(typed) is None
+
+
+def test_a_correction_at_the_summary_changes_the_field_and_returns(snapshot: Snapshot) -> None:
+    draft = Draft(language="zh-Hant", place="茶陵县", queue_id="chaling", category="documents", description="x")
+    out = flow.advance("confirm", draft, Text("等一下，家鄉寫錯了，應該是瀏陽"), snapshot)
+    assert (out.step, draft.place, draft.queue_id, draft.editing) == ("confirm", "浏阳市", "changsha", False)
+    out = flow.advance("confirm", draft, Text("不是浏阳，是醴陵"), snapshot)  # the field guessed from the value
+    assert (out.step, draft.queue_id) == ("confirm", "liling")
+    out = flow.advance("confirm", draft, Text("护照丢了怎么补办？"), snapshot)
+    assert (out.step, out.effect, out.question) == ("confirm", "ask", "护照丢了怎么补办？")
+
+
+def test_a_correction_at_the_contact_step_is_no_contact(snapshot: Snapshot) -> None:
+    draft = Draft(language="zh-Hans", place="茶陵县", queue_id="chaling", category="documents", description="x")
+    out = flow.advance("contact", draft, Text("等一下，家乡写错了，应该是浏阳"), snapshot)
+    assert (out.step, draft.contact, draft.queue_id) == ("confirm", None, "changsha")
+    for stray in ("5", "ab", "家里人知道"):
+        out = flow.advance("contact", draft, Text(stray), snapshot)
+        assert out.step == "contact_check" and draft.contact is None
+    assert flow.advance("contact_check", draft, Press("cu"), snapshot).step == "confirm"
+    assert draft.contact == "家里人知道"  # she confirmed it: her choice
+    for good in ("+60 12 345 6789", "mei@example.org", "微信 lin_2024", "13812345678"):
+        assert flow.plausible_contact(good), good

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 
-from bot.db.models import AuditEntry, OutboxMessage, Ticket, utcnow
+from bot.db.models import AuditEntry, OutboxMessage, Ticket
 from bot.reports import repo as tickets
 from bot.reports.jobs import escalate_overdue
+from bot.reports.rules import due_at
 from bot.text.i18n import t
 from tests.conftest import BotHarness, make_user, q
 
@@ -151,16 +152,29 @@ async def test_escalation_after_sla_with_a_controlled_clock(bot: BotHarness) -> 
     await setup_groups(bot)
     ticket = await file_report(bot)
     svc = bot.runtime
-    assert escalate_overdue(svc, utcnow() + timedelta(hours=23)) == []
-    assert escalate_overdue(svc, utcnow() + timedelta(hours=25)) == [ticket.id]
+    calendar = svc.work_calendar()
+    # The county's SLA (7 working hours) counted in Beijing working hours from the filing.
+    due = aware(ticket.escalate_at)
+    assert due == due_at(aware(ticket.created_at), 7, calendar=calendar)
+    minute = timedelta(minutes=1)
+    assert escalate_overdue(svc, due - minute) == []
+    assert escalate_overdue(svc, due + minute) == [ticket.id]
     moved = q(tickets.get, bot.engine, ticket_id=ticket.id)
     assert moved is not None and moved.queue_id == "zhuzhou"
     await bot.deliver()
     assert any("⏫" in text for text in texts_to(bot, CHALING_GROUP))
     assert any(f"#{ticket.id}" in text and "吉隆坡" in text for text in texts_to(bot, ZHUZHOU_GROUP))
     # Deadlines live in the database: the next one is the parent's SLA later, and runs once.
-    assert escalate_overdue(svc, utcnow() + timedelta(hours=25)) == []
-    assert escalate_overdue(svc, utcnow() + timedelta(hours=25 + 49)) == [ticket.id]
+    assert escalate_overdue(svc, due + minute) == []
+    next_due = aware(moved.escalate_at)
+    assert next_due == due_at(due + minute, 14, calendar=calendar)
+    assert escalate_overdue(svc, next_due - minute) == []
+    assert escalate_overdue(svc, next_due + minute) == [ticket.id]
+
+
+def aware(moment: datetime | None) -> datetime:
+    assert moment is not None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def test_submit_twice_files_one_ticket(bot: BotHarness) -> None:
@@ -285,7 +299,7 @@ async def test_step_words_are_never_stored_as_the_report(bot: BotHarness) -> Non
     await bot.send(user, "攸县")
     await bot.send(user, "其他")
     sent = await bot.send(user, "继续")  # not a description: asked again
-    assert sent[-1]["text"] == t("ask_description", "zh-Hans")
+    assert sent[-1]["text"].startswith(t("ask_description", "zh-Hans")) and "/cancel" in sent[-1]["text"]
     sent = await bot.send(user, "村里修路把我家祖坟迁了，没人通知")
     if any("r:go" in str(s.get("reply_markup")) for s in sent):
         await bot.send(user, "ok")
