@@ -111,11 +111,15 @@ def test_places_outside_the_directory(text: str, name: str, country: str) -> Non
 
 @pytest.mark.parametrize(
     ("text", "echo"),
-    [("新山", "新山"), ("Johor Bahru", "Johor Bahru"), ("檀香山", "檀香山"), ("I live in Texas", "Texas"), ("台北", "台北")],
+    [
+        ("新山", "新山"),
+        ("Johor Bahru", "Johor Bahru"),
+        ("檀香山", "檀香山"),
+        ("I live in Texas", "Texas"),
+        ("台北", "台北"),
+    ],
 )
-def test_cities_not_in_the_directory_get_the_nearest_with_distances(
-    directory: Directory, text: str, echo: str
-) -> None:
+def test_cities_not_in_the_directory_get_the_nearest_with_distances(directory: Directory, text: str, echo: str) -> None:
     found = service.find(_Env(directory), text)  # type: ignore[arg-type]
     assert found.how == "nearest" and found.place == echo
     place = places.gazetteer().lookup(text)
