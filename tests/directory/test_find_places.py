@@ -160,9 +160,16 @@ async def test_traditional_vocabulary_follows_the_telegram_language(bot: BotHarn
     tw = to_traditional(catalog("zh-Hans")["privacy"], "tw")
     hk = to_traditional(catalog("zh-Hans")["privacy"], "hk")
     assert "資訊" in tw and "信息" not in tw and "信息" in hk
+    simplified = t("unknown_command", "zh-Hans", command="/foo") + "\n\n" + t("help", "zh-Hans")
     [tw_reply] = await bot.send(TW, "/foo")
     [hk_reply] = await bot.send(HK, "/foo")
-    assert "說明" in tw_reply["text"] or tw_reply["text"] != hk_reply["text"]
+    assert tw_reply["text"] == to_traditional(simplified, "tw")
+    assert hk_reply["text"] == to_traditional(simplified, "hk") != tw_reply["text"]
+    # Names come from CLDR's Taiwan or Hong Kong data: Cantonese is 粵語 in Taiwan, 廣東話 in Hong Kong.
+    sent = await find(bot, HK, "吉隆坡")
+    assert any("廣東話" in card["text"] for card in result_cards(sent))
+    sent = await find(bot, TW, "吉隆坡")
+    assert any("粵語" in card["text"] for card in result_cards(sent))
 
 
 # -- the sweep ---------------------------------------------------------------------------------
