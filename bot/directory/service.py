@@ -80,7 +80,7 @@ def find(env: Env, text: str) -> Found:
             return Found("match", tuple((None, a) for a in _hunan_first(exact)), phrase, target=target)
     code = places.country_code(text, directory.country_aliases())
     if code:
-        phrase = _country_phrase(text)
+        phrase = _place_phrase(text)
         in_country = _hunan_first(directory.in_country(code))
         if in_country:
             return Found("country", tuple((None, a) for a in in_country), phrase, code, ("c", code, ""))
@@ -104,10 +104,6 @@ def _nearest(env: Env, phrase: str, lat: float, lon: float, country: str) -> Fou
     nearest = env.content.directory.nearest(lat, lon, limit=MAX_LISTED)
     target = ("p", f"{lat:.2f}", f"{lon:.2f}")
     return Found("nearest", tuple(nearest), phrase, country, target)
-
-
-def _country_phrase(text: str) -> str:
-    return _place_phrase(text)
 
 
 def _place_phrase(text: str) -> str:
