@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
@@ -15,6 +16,7 @@ from bot.text.normalize import normalize
 from bot.text.script import has_cjk
 
 FUZZY_CUTOFF = 88
+_BUTTON_KEY = re.compile(r"[a-z0-9_.\-]{1,40}")  # fits a callback token (bot/messaging/callbacks.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +98,7 @@ class Directory:
         """An ASCII index key the text matches exactly (pinyin for Chinese), to page through later."""
         for index in (self._city, self._name):
             for key in sorted(search_keys(text)):
-                if key in index and key.isascii() and len(key) <= 40:
+                if key in index and _BUTTON_KEY.fullmatch(key):
                     return key
         return None
 

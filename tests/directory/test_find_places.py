@@ -220,3 +220,10 @@ async def test_sweep_no_cjk_in_english_and_no_catalog_english_in_chinese(bot: Bo
                 own = URLS.sub("", BILINGUAL.sub("", reply))  # what the person typed is echoed as typed
                 words = {w.lower() for w in re.findall(r"[A-Za-z]{4,}", own)}
                 assert not words & english, (words & english, reply)
+
+
+def test_no_space_between_chinese_text_and_a_chinese_name() -> None:
+    """将转给茶陵县侨联, not 将转给 茶陵县侨联: placeholders that hold Chinese names sit flush in Chinese text."""
+    names = r"\{(?:queue|place|hometown|association|country|old|new)\}"
+    for key, text in catalog("zh-Hans").items():
+        assert not re.search(rf"[\u4e00-\u9fff] {names}|{names} [\u4e00-\u9fff]", text), (key, text)
