@@ -37,6 +37,17 @@ _TRADITIONAL_FIXES = {
     "回複": "回覆",
     "併發送": "並發送",
     "曆史": "歷史",
+    # s2twp reads some everyday words as computing terms: 注销 (a hukou) is not 登出 (log out), a
+    # service 窗口 is not a 視窗, 对象 (who is eligible) not 物件, a 视频 call is 視訊, policies are 發佈.
+    "登出": "註銷",
+    "視窗": "窗口",
+    "物件": "對象",
+    "影片聊": "視訊聊",
+    "影片通話": "視訊通話",
+    "影片公證": "視訊公證",
+    "釋出": "發佈",
+    "稽核": "審核",
+    "檔案": "文件",
 }
 
 
