@@ -191,6 +191,7 @@ def register(app: App) -> None:
         CommandHandler("find", directory.find, filters=private),
         MessageHandler(private & filters.LOCATION, directory.on_location),
         CallbackQueryHandler(directory.on_details, pattern=cb.AssociationDetails.pattern()),
+        CallbackQueryHandler(directory.on_more, pattern=cb.FindMore.pattern()),
         CallbackQueryHandler(directory.on_join, pattern=cb.JoinStart.pattern()),
         CallbackQueryHandler(directory.on_consent, pattern=cb.JoinConsent.pattern()),
         CallbackQueryHandler(directory.on_decision, pattern=cb.JoinDecision.pattern()),
@@ -207,7 +208,7 @@ def register(app: App) -> None:
         CallbackQueryHandler(staff.on_button, pattern=cb.TicketAction.pattern()),
         CommandHandler("reload", content.reload_faq),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, faq.ask),
-        MessageHandler(private & filters.COMMAND, users.help_command),
+        MessageHandler(private & filters.COMMAND, users.unknown_command),
         MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, users.non_text),
         CallbackQueryHandler(users.stale_button),
     ]

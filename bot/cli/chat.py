@@ -3,12 +3,19 @@
 Everything a Telegram user would get is printed as plain text; buttons become numbered
 choices, and typing the number presses the button. Messages the bot queues in its outbox
 (a report's reference number, staff replies) are delivered right away.
+
+What Telegram's own buttons and menus send can be sent here too, so every flow can be tried: the
+"share my location" and "share my phone number" keyboard buttons are numbered choices that ask for
+coordinates or a place, or for a number; ``/location LAT,LON`` sends a location, and
+``/attach PATH [caption]`` sends a file as a photo (an image, by its extension) or as a document.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,10 +39,69 @@ from bot.users import repo as users
 LOCAL_USER_ID = 1
 RULE = "─" * 40
 INTRO = {
-    "zh": "本地对话：输入问题，或输入 /start、/faq、/report、/help；按钮显示为编号，输入编号即可选择。Ctrl-D 退出。",
-    "en": "Local chat: type a question or /start, /faq, /report, /help. Buttons are numbered: type the number. "
-    "Ctrl-D quits.",
+    "zh": "本地对话：输入问题，或输入 /start、/faq、/find、/report、/help；按钮显示为编号，输入编号即可选择。"
+    "/location 纬度,经度 发送位置，/attach 文件路径 发送图片或文件。Ctrl-D 退出。",
+    "en": "Local chat: type a question or /start, /faq, /find, /report, /help. Buttons are numbered: type the number. "
+    "/location LAT,LON sends a location, /attach PATH a photo or a file. Ctrl-D quits.",
 }
+# What the terminal itself says (Simplified Chinese and English; Traditional is derived).
+TERMINAL = {
+    "ask_location": (
+        "请输入坐标“纬度,经度”（例如 1.46,103.76）或地名（例如 新山），当作分享的位置：",
+        "Type coordinates “lat,lon” (e.g. 1.46,103.76) or a place (e.g. Johor Bahru) to share as your location:",
+    ),
+    "ask_contact": ("请输入电话号码，当作分享的联系方式：", "Type a phone number to share as your contact:"),
+    "bad_location": (
+        "没看懂这个位置：请输入“纬度,经度”（例如 1.46,103.76）或一个城市名。",
+        "That is not a location I can read: type “lat,lon” (e.g. 1.46,103.76) or a city.",
+    ),
+    "bad_phone": ("请输入电话号码（数字，可带 + 和空格）。", "Please type a phone number (digits, + and spaces)."),
+    "location_sent": ("（已发送位置 {lat}, {lon}）", "(location {lat}, {lon} sent)"),
+    "usage_location": (
+        "用法：/location 纬度,经度（例如 /location 1.46,103.76）",
+        "Usage: /location LAT,LON (e.g. /location 1.46,103.76)",
+    ),
+    "usage_attach": ("用法：/attach 文件路径 [说明]", "Usage: /attach PATH [caption]"),
+    "no_file": ("找不到文件：{path}", "No such file: {path}"),
+    "attached": ("（已发送{kind}：{name}）", "({kind} {name} sent)"),
+    "photo": ("图片", "photo"),
+    "document": ("文件", "document"),
+}
+_COORDS = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,，\s]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+_PHONE = re.compile(r"^\+?[\d\s\-()]{5,20}$")
+
+
+def parse_coordinates(text: str) -> tuple[float, float] | None:
+    """``1.46,103.76`` → (1.46, 103.76), if it is a point on Earth."""
+    match = _COORDS.match(text)
+    if not match:
+        return None
+    lat, lon = float(match.group(1)), float(match.group(2))
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+def place_coordinates(text: str) -> tuple[float, float] | None:
+    """Coordinates, or a place of the gazetteer (a city, a region, a country's capital)."""
+    from bot.directory import places
+
+    point = parse_coordinates(text)
+    if point is not None:
+        return point
+    place = places.gazetteer().lookup(text)
+    code = None if place else places.country_code(text)
+    place = place or (places.gazetteer().country_point(code) if code else None)
+    return (place.lat, place.lon) if place else None
+
+
+@dataclass
+class Choice:
+    """A numbered button: an inline button (its callback data and message), or a keyboard button that
+    shares a location or a contact, or sends its own text."""
+
+    label: str
+    kind: str  # callback | location | contact | text
+    data: str = ""
+    message: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -60,8 +126,9 @@ class TerminalChat:
     lang: UiLang | None = None
     api: LocalBotApi = field(default_factory=LocalBotApi)
     updates: UpdateFactory = field(default_factory=UpdateFactory)
-    buttons: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
-    _turn: list[tuple[str, dict[str, Any] | None]] = field(default_factory=list)
+    buttons: list[Choice] = field(default_factory=list)
+    waiting: str | None = None  # "location" or "contact": the next line is that, not a message
+    _turn: list[tuple[str, dict[str, Any] | None, dict[str, Any]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.api.on_call = self._record
@@ -89,34 +156,101 @@ class TerminalChat:
     def _record(self, call: Call) -> None:
         if call.method in ("sendMessage", "editMessageText") and str(call.params.get("chat_id")) == str(LOCAL_USER_ID):
             message = call.result if isinstance(call.result, dict) else None
-            self._turn.append((html_to_text(str(call.params.get("text", ""))), message))
+            markup = call.params.get("reply_markup") or {}  # a keyboard under the input field is no message's
+            markup = json.loads(markup) if isinstance(markup, str) else markup
+            self._turn.append((html_to_text(str(call.params.get("text", ""))), message, markup))
         elif call.method == "answerCallbackQuery" and call.params.get("text"):
-            self._turn.append((f"({call.params['text']})", None))
+            self._turn.append((f"({call.params['text']})", None, {}))
+
+    def say(self, key: str, **values: str) -> str:
+        """What the terminal itself says, in the chat's language."""
+        lang = self.lang or "zh-Hans"
+        zh, en = TERMINAL[key]
+        return (en if lang == "en" else localize(zh, lang)).format(**values)
 
     async def send(self, line: str) -> list[Shown]:
-        """Feed one line typed by the user; a number presses the matching button."""
+        """Feed one line typed by the user: a number presses the matching button; /location and /attach
+        send what Telegram's menus would; after a share button, the line is the location or number."""
         line = line.strip()
+        waiting, self.waiting = self.waiting, None
+        if waiting is not None:
+            return await self._share(waiting, line)
         if line.isdigit() and 1 <= int(line) <= len(self.buttons):
-            _, data, message = self.buttons[int(line) - 1]
-            payload = self.updates.callback(self.user, data, message)
-        else:
-            payload = self.updates.message(self.user, line)
+            choice = self.buttons[int(line) - 1]
+            if choice.kind == "callback":
+                return await self._feed(self.updates.callback(self.user, choice.data, choice.message))
+            if choice.kind in ("location", "contact"):
+                self.waiting = choice.kind
+                return [Shown(self.say(f"ask_{choice.kind}"))]
+            return await self._feed(self.updates.message(self.user, choice.label))
+        command, _, rest = line.partition(" ")
+        if command == "/location":
+            point = parse_coordinates(rest)
+            if point is None:
+                return [Shown(self.say("usage_location"))]
+            return await self._feed(local.location(self.updates, self.user, *point))
+        if command == "/attach":
+            return await self._attach(rest.strip())
+        return await self._feed(self.updates.message(self.user, line))
+
+    async def _share(self, kind: str, line: str) -> list[Shown]:
+        if kind == "location":
+            point = place_coordinates(line)
+            if point is None:
+                self.waiting = "location"
+                return [Shown(self.say("bad_location"))]
+            sent = Shown(self.say("location_sent", lat=f"{point[0]:.4f}", lon=f"{point[1]:.4f}"))
+            return [sent, *await self._feed(local.location(self.updates, self.user, *point))]
+        if not _PHONE.match(line):
+            self.waiting = "contact"
+            return [Shown(self.say("bad_phone"))]
+        return await self._feed(local.contact(self.updates, self.user, line))
+
+    async def _attach(self, rest: str) -> list[Shown]:
+        payload, said = self._attachment(rest)
+        return [said, *(await self._feed(payload) if payload else [])]
+
+    def _attachment(self, rest: str) -> tuple[dict[str, Any] | None, Shown]:
+        """``PATH [caption]`` → the message carrying it, and what the terminal says about it."""
+        if not rest:
+            return None, Shown(self.say("usage_attach"))
+        path_text, caption = rest, ""
+        if not Path(path_text).expanduser().is_file() and " " in rest:  # PATH caption…
+            path_text, _, caption = rest.partition(" ")
+        path = Path(path_text).expanduser()
+        if not path.is_file():
+            return None, Shown(self.say("no_file", path=path_text))
+        payload = local.attachment(self.updates, self.user, path, caption.strip())
+        kind = "photo" if "photo" in payload["message"] else "document"
+        return payload, Shown(self.say("attached", kind=self.say(kind), name=path.name))
+
+    async def _feed(self, payload: dict[str, Any]) -> list[Shown]:
         self._turn = []
         await local.feed(self.app, payload)
         return self._number()
 
     def _number(self) -> list[Shown]:
         shown: list[Shown] = []
-        buttons: list[tuple[str, str, dict[str, Any]]] = []
-        for text, message in self._turn:
+        buttons: list[Choice] = []
+        for text, message, markup in self._turn:
             item = Shown(text)
-            for row in (message or {}).get("reply_markup", {}).get("inline_keyboard", []):
+            for row in markup.get("inline_keyboard", []):
                 for button in row:
                     if "callback_data" in button:
-                        buttons.append((button["text"], button["callback_data"], message or {}))
+                        buttons.append(Choice(button["text"], "callback", button["callback_data"], message or {}))
                         item.buttons.append((len(buttons), button["text"]))
                     elif "url" in button:  # a link button: shown, opened outside the chat
                         item.links.append((button["text"], button["url"]))
+            for row in markup.get("keyboard", []):  # Telegram's keyboard under the input field
+                for button in row:
+                    label = button if isinstance(button, str) else button["text"]
+                    kind = "text"
+                    if isinstance(button, dict) and button.get("request_location"):
+                        kind = "location"
+                    elif isinstance(button, dict) and button.get("request_contact"):
+                        kind = "contact"
+                    buttons.append(Choice(label, kind))
+                    item.buttons.append((len(buttons), label))
             shown.append(item)
         if buttons or self._turn:
             self.buttons = buttons

@@ -7,10 +7,9 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.directory import render, service
-from bot.directory.model import Association
-from bot.messaging.callbacks import AssociationDetails, JoinConsent, JoinDecision, JoinStart
+from bot.messaging.callbacks import AssociationDetails, FindMore, JoinConsent, JoinDecision, JoinStart
 from bot.messaging.context import BotContext, answer
-from bot.messaging.markup import REMOVE_KEYBOARD, request_location
+from bot.messaging.markup import REMOVE_KEYBOARD, button, inline, request_location
 from bot.messaging.outbox import Message
 from bot.messaging.pipeline import Turn
 from bot.text.i18n import t
@@ -23,7 +22,7 @@ VERDICT_KEYS = {"approved": "verdict_approved", "declined": "verdict_declined"}
 
 
 async def find(update: Update, context: BotContext) -> None:
-    """/find <place>, or /find alone: ask for a place or a location."""
+    """/find <place>, or /find alone: ask for a place or a location (for the next message only)."""
     message, turn = update.effective_message, context.turn
     if message is None or update.effective_user is None:
         return
@@ -31,14 +30,14 @@ async def find(update: Update, context: BotContext) -> None:
     # A Chinese place name tells the script; a Latin one (kuala lumpur) says nothing about the reader.
     lang = await turn.lang(update, place if has_cjk(place) else None)
     if place:
-        show_results(turn, message.chat_id, service.find(turn.env, place), place, lang)
+        show_results(turn, message.chat_id, service.find(turn.env, place), lang)
         return
     await turn.run(service.wait_for_place, turn.actor(update))
     turn.reply(message.chat_id, t("find_ask", lang), request_location(t("share_location", lang)))
 
 
 async def on_place_text(update: Update, context: BotContext) -> None:
-    """The place typed right after a bare /find (until one is found, or another command is sent)."""
+    """The message right after a bare /find is the place (whatever it is, the wait ends)."""
     message, turn = update.effective_message, context.turn
     if message is None or not message.text or update.effective_user is None:
         return
@@ -48,45 +47,64 @@ async def on_place_text(update: Update, context: BotContext) -> None:
     if found is None:
         return
     lang = await turn.lang(update, message.text if has_cjk(message.text) else None)
-    show_results(turn, message.chat_id, found, message.text, lang)
+    show_results(turn, message.chat_id, found, lang)
     raise ApplicationHandlerStop
 
 
 async def stop_waiting(update: Update, context: BotContext) -> None:
-    """Any other command ends the wait for a place (it never swallows an unrelated message)."""
-    if update.effective_user is not None and "find" in await context.turn.conversations(update.effective_user.id):
+    """Any other command ends the wait for a place (/cancel says so itself)."""
+    message = update.effective_message
+    command = (message.text or "").split(maxsplit=1)[0].split("@")[0] if message and message.text else ""
+    if command == "/cancel" or update.effective_user is None:
+        return
+    if "find" in await context.turn.conversations(update.effective_user.id):
         await context.turn.run(service.stop_waiting, context.turn.actor(update))
 
 
-def show_results(turn: Turn, chat: int, found: list[Association], place: str, lang: UiLang) -> None:
-    """The best matches for a place, or a polite "nothing found"."""
-    if not found:
-        turn.reply(chat, t("find_none", lang, place=place[:60]))
-        return
+def show_results(turn: Turn, chat: int, found: service.Found, lang: UiLang, offset: int = 0) -> None:
+    """One page of what /find found (with a "more" button), or a polite "no place recognised"."""
     directory = turn.env.content.directory
-    shown = found[:RESULTS]
-    header = t("find_results", lang, count=len(found))
-    if len(found) > len(shown):
-        header += "\n" + t("find_more", lang, shown=len(shown))
-    turn.reply(chat, header, REMOVE_KEYBOARD)
-    for association in shown:
-        turn.reply(chat, render.result(directory, association, lang), render.buttons(association, lang))
+    shown = found.page(offset)
+    if not shown:
+        turn.reply(chat, render.nothing_found(found, lang), REMOVE_KEYBOARD)
+        return
+    if offset == 0:
+        turn.reply(chat, render.found_header(found, lang), REMOVE_KEYBOARD)
+    for distance, association in shown:
+        turn.reply(chat, render.result(directory, association, lang, distance), render.buttons(association, lang))
+    following = found.more_after(offset)
+    if following is not None and found.target is not None:
+        kind, a, b = found.target
+        more = FindMore(following, kind, a, b)
+        text = t("find_more", lang, first=offset + 1, last=offset + len(shown), total=len(found.associations))
+        turn.reply(chat, text, inline([[button(t("more_button", lang), more)]]))
+
+
+async def on_more(update: Update, context: BotContext) -> None:
+    """Button fm:…: the next page of a /find."""
+    query, turn = update.callback_query, context.turn
+    if query is None or not isinstance(query.message, TgMessage):
+        return
+    await answer(query)
+    pressed = FindMore.decode(query.data)
+    lang = await turn.lang(update)
+    if pressed is None:
+        return
+    chat = query.message.chat.id
+    turn.send(Message.edit_markup(chat, query.message.message_id))
+    show_results(turn, chat, service.page(turn.env, pressed.kind, pressed.a, pressed.b), lang, pressed.offset)
 
 
 async def on_location(update: Update, context: BotContext) -> None:
-    """A shared location: the nearest associations with distances."""
+    """A shared location: the nearest associations with distances (paged)."""
     message, turn = update.effective_message, context.turn
     if message is None or message.location is None or update.effective_user is None:
         return
     if "find" in await turn.conversations(update.effective_user.id):
         await turn.run(service.stop_waiting, turn.actor(update))
     lang = await turn.lang(update)
-    directory = turn.env.content.directory
-    nearest = directory.nearest(message.location.latitude, message.location.longitude, limit=RESULTS)
-    turn.reply(message.chat_id, t("nearest_results", lang), REMOVE_KEYBOARD)
-    for distance, association in nearest:
-        text = render.result(directory, association, lang, distance)
-        turn.reply(message.chat_id, text, render.buttons(association, lang))
+    found = service.page(turn.env, "p", f"{message.location.latitude:.2f}", f"{message.location.longitude:.2f}")
+    show_results(turn, message.chat_id, found, lang)
 
 
 async def on_details(update: Update, context: BotContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
@@ -15,6 +16,7 @@ from bot.text.pinyin import romanize
 from bot.text.script import has_cjk
 
 FUZZY_CUTOFF = 88
+_BUTTON_KEY = re.compile(r"[a-z0-9_.\-]{1,40}")  # fits a callback token (bot/messaging/callbacks.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +73,7 @@ class Directory:
         self._city: dict[str, list[Association]] = {}
         self._country: dict[str, list[Association]] = {}
         self._name: dict[str, list[Association]] = {}
-        countries = {c.code: c for c in self.countries}
-        # Many associations share a city, and every one of a country shares its names: their keys
-        # are worked out once (10,000 associations would otherwise normalise the same names anew).
+        # Many associations share a city: its keys are worked out once (10,000 associations would otherwise normalise the same names anew).
         known: dict[tuple[str, ...], set[str]] = {}
 
         def keys_of(*names: str) -> set[str]:
@@ -85,47 +85,73 @@ class Directory:
         for a in self.associations:
             for key in keys_of(a.city.zh, a.city.en, *a.city_aliases):
                 self._city.setdefault(key, []).append(a)
-            country = countries.get(a.country)
-            names = (country.name.zh, country.name.en, *country.aliases) if country else ()
-            for key in keys_of(a.country, *names):
-                self._country.setdefault(key, []).append(a)
+            self._country.setdefault(a.country, []).append(a)
             for key in search_keys(a.name.zh, a.name.en, *a.aliases):
                 self._name.setdefault(key, []).append(a)
-        self._keys = sorted({*self._city, *self._country, *self._name})
+        self._keys = sorted({*self._city, *self._name})
 
     def find(self, text: str, *, limit: int = 10) -> list[Association]:
-        """Associations for a city, country or association name, best first.
+        """Associations for a city or association name, best first: exact names first, then names
+        inside the text ("我在吉隆坡"), then close spellings (Kuala Lumpor, niuyue). Countries are not
+        matched here (``bot.directory.places`` reads them; see ``in_country``)."""
+        return self.exact(text)[:limit] or self.contained(text)[:limit] or self.fuzzy(text)[:limit]
 
-        Exact names first (a city before its country), then names inside the text
-        ("我在吉隆坡"), then close spellings (Kuala Lumpor, niuyue).
-        """
-        keys = search_keys(text)
-        for index in (self._city, self._name, self._country):
-            for key in keys:
-                if key in index:
-                    return index[key][:limit]
-        contained = self._contained(normalize(text))
-        if contained:
-            return contained[:limit]
+    def exact(self, text: str) -> list[Association]:
+        for index in (self._city, self._name):
+            for key in sorted(search_keys(text)):
+                if key in index and (len(key) > 2 or text.strip().isupper() or not key.isascii()):
+                    return list(index[key])
+        return []
+
+    def exact_key(self, text: str) -> str | None:
+        """An ASCII index key the text matches exactly (pinyin for Chinese), to page through later."""
+        for index in (self._city, self._name):
+            for key in sorted(search_keys(text)):
+                if key in index and _BUTTON_KEY.fullmatch(key):
+                    return key
+        return None
+
+    def by_key(self, key: str) -> list[Association]:
+        return list(self._city.get(key) or self._name.get(key) or ())
+
+    def contained(self, text: str) -> list[Association]:
+        return self._contained(normalize(text))
+
+    def fuzzy(self, text: str) -> list[Association]:
         found: list[Association] = []
-        for key in keys:
+        for key in search_keys(text):
+            if len(key) < 4:
+                continue
             for match, _, _ in process.extract(key, self._keys, scorer=fuzz.ratio, limit=3, score_cutoff=FUZZY_CUTOFF):
-                for index in (self._city, self._name, self._country):
+                for index in (self._city, self._name):
                     found.extend(a for a in index.get(match, ()) if a not in found)
-        return found[:limit]
+        return found
+
+    def in_country(self, code: str) -> list[Association]:
+        return list(self._country.get(code, ()))
+
+    def country_aliases(self) -> dict[str, str]:
+        """The directory's own names of its countries (names and aliases), key → ISO code."""
+        from bot.directory.places import key as place_key
+
+        out: dict[str, str] = {}
+        for c in self.countries:
+            for name in (c.name.zh, c.name.en, *c.aliases):
+                for k in {place_key(name), *search_keys(name)}:  # 马来西亚, and its pinyin malaixiya
+                    out.setdefault(k, c.code)
+        return out
 
     def _contained(self, norm: str) -> list[Association]:
         flat = norm.replace(" ", "")
         words = set(norm.split())
         out: list[Association] = []
-        for index, shortest in ((self._city, 2), (self._country, 3)):
-            for key in sorted(index, key=len, reverse=True):
-                if key.isascii():  # a word, or several run together: "I'm in New York" → newyork
-                    hit = key in words or (len(key) >= 6 and key in flat)
-                else:  # 我在纽约 (a country needs 3 characters: 大马 is also in 大马士革)
-                    hit = len(key) >= shortest and key in flat
-                if hit:
-                    out.extend(a for a in index[key] if a not in out)
+        for key in sorted(self._city, key=len, reverse=True):
+            if key.isascii():  # a word, or several run together: "I'm in New York" → newyork
+                hit = (len(key) >= 4 and key in words) or (len(key) >= 6 and key in flat)
+            else:  # 我在纽约
+                hit = len(key) >= 2 and key in flat
+            if hit:
+                out.extend(a for a in self._city[key] if a not in out)
         return out
 
     def nearest(self, lat: float, lon: float, *, limit: int = 5) -> list[tuple[float, Association]]:

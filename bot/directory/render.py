@@ -3,46 +3,43 @@
 from __future__ import annotations
 
 import html
+from functools import cache
+from typing import TYPE_CHECKING
 
+from bot.directory import places
 from bot.directory.model import Association, Directory
 from bot.messaging.callbacks import AssociationDetails, JoinStart
 from bot.messaging.markup import Markup, button, inline, url_button
 from bot.text.i18n import localize, t
 from bot.text.language import UiLang, content_lang
+from bot.text.script import current_variant
+
+if TYPE_CHECKING:
+    from bot.directory.service import Found
 
 CONTACT_ICONS = {"website": "🌐", "email": "✉️", "phone": "☎️", "telegram": "💬"}
-# Names in the YAML are English; Chinese readers get these.
-LANGUAGE_NAMES_ZH = {
+# The directory's languages are English names; readers of Chinese get CLDR's name for the language
+# (粤语 / 粵語 / 廣東話 …), through its code. Chinese varieties CLDR has no entry for are named here.
+LANGUAGE_CODES = {
+    "Cantonese": "yue",
+    "Hokkien": "nan",
+    "Hakka": "hak",
+    "Hunanese": "hsn",
+    "Mauritian Creole": "mfe",
+    "Filipino": "fil",
+    "Tagalog": "tl",
+    "Burmese": "my",
+    "Malay": "ms",
+}
+DIALECTS_ZH = {
     "Mandarin": "普通话",
-    "Cantonese": "粤语",
-    "Hokkien": "闽南语",
-    "Hakka": "客家话",
+    "Taishanese": "台山话",
     "Teochew": "潮州话",
-    "Hunanese": "湘语",
     "Hainanese": "海南话",
     "Fuzhounese": "福州话",
     "Wenzhounese": "温州话",
     "Shanghainese": "上海话",
-    "English": "英语",
-    "Malay": "马来语",
-    "Thai": "泰语",
-    "Indonesian": "印尼语",
-    "Filipino": "菲律宾语",
-    "Tagalog": "他加禄语",
-    "Vietnamese": "越南语",
-    "Burmese": "缅甸语",
-    "Japanese": "日语",
-    "Korean": "韩语",
-    "French": "法语",
-    "Italian": "意大利语",
-    "Spanish": "西班牙语",
-    "German": "德语",
-    "Portuguese": "葡萄牙语",
-    "Arabic": "阿拉伯语",
-    "Afrikaans": "南非荷兰语",
-    "Zulu": "祖鲁语",
     "Creole": "克里奥尔语",
-    "Tamil": "泰米尔语",
 }
 PROVINCES_ZH = {
     "Hunan": "湖南",
@@ -57,10 +54,48 @@ PROVINCES_ZH = {
 }
 
 
+def cldr_locale(lang: UiLang) -> str:
+    """The CLDR locale whose names a reader gets: Simplified, Taiwan's or Hong Kong's Traditional, English."""
+    if lang == "en":
+        return "en"
+    if lang == "zh-Hans":
+        return "zh_Hans"
+    return "zh_Hant_HK" if current_variant() == "hk" else "zh_Hant"
+
+
+@cache
+def _cldr_languages(locale: str) -> dict[str, str]:
+    from babel import Locale  # CLDR data is read on first use
+
+    parsed = Locale.parse(locale)
+    english = Locale.parse("en").languages
+    by_english = {name: code for code, name in english.items() if "_" not in code}
+    out = {}
+    for name in {*LANGUAGE_CODES, *by_english}:
+        code = LANGUAGE_CODES.get(name) or by_english.get(name)
+        if code and code in parsed.languages:
+            out[name] = parsed.languages[code]
+    return out
+
+
+def language_name(name: str, lang: UiLang) -> str:
+    """One of the directory's language names (English) in the reader's language."""
+    if lang == "en":
+        return name
+    if name in DIALECTS_ZH:
+        return localize(DIALECTS_ZH[name], lang)
+    return _cldr_languages(cldr_locale(lang)).get(name, name)
+
+
 def languages(association: Association, lang: UiLang) -> str:
     if lang == "en":
         return ", ".join(association.languages)
-    return localize("、".join(LANGUAGE_NAMES_ZH.get(x, x) for x in association.languages), lang)
+    return "、".join(language_name(x, lang) for x in association.languages)
+
+
+def country_name(code: str, lang: UiLang) -> str:
+    """A country's CLDR name in the reader's language and script."""
+    return places.country_names(cldr_locale(lang)).get(code, code)
 
 
 def hometown(association: Association, lang: UiLang) -> str:
@@ -80,21 +115,31 @@ def contacts(association: Association) -> str:
 
 def city_line(directory: Directory, association: Association, lang: UiLang) -> str:
     cl = content_lang(lang)
-    country = next((c for c in directory.countries if c.code == association.country), None)
-    city, nation = association.city.get(cl), country.name.get(cl) if country else ""
+    city, nation = localize(association.city.get(cl), lang), country_name(association.country, lang)
     where = city if not nation or nation == city else city + ("，" if cl == "zh" else ", ") + nation
-    return html.escape(localize(where, lang))
+    return html.escape(where)
+
+
+def distance(km: float | None, lang: UiLang, country: str = "") -> str:
+    """· 320 km (and miles for English readers in the US and the UK)."""
+    if km is None:
+        return ""
+    if km < 1:
+        return " · < 1 km"
+    shown = f" · {km:,.0f} km"
+    if lang == "en" and country in ("US", "GB"):
+        shown += f" ({km / 1.609344:,.0f} mi)"
+    return shown
 
 
 def result(directory: Directory, association: Association, lang: UiLang, distance_km: float | None = None) -> str:
     cl = content_lang(lang)
-    distance = "" if distance_km is None else " · < 1 km" if distance_km < 1 else f" · {distance_km:,.0f} km"
     text = t(
         "result",
         lang,
         name=localize(association.name.get(cl), lang),
         city="{city}",
-        distance=distance,
+        distance=distance(distance_km, lang, association.country),
         languages=languages(association, lang),
         contacts="{contacts}",
         verified=association.last_verified.isoformat(),
@@ -118,6 +163,28 @@ def details(directory: Directory, association: Association, lang: UiLang) -> str
     )
     text = text.replace("{city}", city_line(directory, association, lang)).replace("{hometown}", home)
     return text.replace("{contacts}", contacts(association)) + "\n\n" + t("sample_note", lang)
+
+
+def found_header(found: Found, lang: UiLang) -> str:
+    """The first line of /find's results; the place is echoed as the person wrote it (台北, not 臺北)."""
+    count = len(found.associations)
+    if found.how == "country":
+        return t("find_in_country", lang, country=country_name(found.country, lang), count=count)
+    if found.how == "nearest" and not found.place:
+        return t("nearest_results", lang)
+    if found.how == "nearest":
+        return _echo(t("find_nearest_place", lang, place="{place}"), found.place)
+    return t("find_results", lang, count=count)
+
+
+def nothing_found(found: Found, lang: UiLang) -> str:
+    if found.country:
+        return t("find_country_empty", lang, country=country_name(found.country, lang))
+    return _echo(t("find_none", lang, place="{place}"), found.place)
+
+
+def _echo(text: str, place: str) -> str:
+    return text.replace("{place}", html.escape(place[:60], quote=False))
 
 
 def buttons(association: Association, lang: UiLang) -> Markup:

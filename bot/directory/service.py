@@ -14,7 +14,7 @@ from bot.db import conversations
 from bot.db.conversations import State
 from bot.db.models import JoinRequest
 from bot.directory import conversation as form_flow
-from bot.directory import render
+from bot.directory import places, render
 from bot.directory import repo as joins
 from bot.directory.conversation import JoinForm
 from bot.directory.model import Association
@@ -30,18 +30,103 @@ from bot.text.i18n import t
 from bot.text.language import UiLang, parse
 
 STAFF: UiLang = "zh-Hans"
-RESULTS = 5
+RESULTS = 5  # associations per page
+MAX_LISTED = 20  # the nearest ones to a place, over four pages
 LIAISON_QUEUE = "liaison"
 
 
 # -- finding --------------------------------------------------------------------------------
 
 
-def find(env: Env, place: str) -> list[Association]:
-    """Associations for a place name, best first, those tied to Hunan first."""
-    found = env.content.directory.find(place, limit=50)
-    found.sort(key=lambda a: a.hometown != "Hunan")  # stable: keeps the match order otherwise
-    return found
+@dataclass(frozen=True)
+class Found:
+    """What /find found for a place: the associations (with distances when measured from a point),
+    how they were found, and how to ask for the next page again (``target``, ASCII, for a button).
+
+    ``how``: ``match`` (a city or association name of the directory), ``country`` (associations in a
+    country), ``nearest`` (a city, region or country the directory does not list: the nearest ones),
+    ``none``. ``place`` is the user's own words for the place, ``country`` an ISO code.
+    """
+
+    how: str
+    associations: tuple[tuple[float | None, Association], ...] = ()
+    place: str = ""
+    country: str = ""
+    target: tuple[str, str, str] | None = None
+
+    def page(self, offset: int) -> tuple[tuple[float | None, Association], ...]:
+        return self.associations[offset : offset + RESULTS]
+
+    def more_after(self, offset: int) -> int | None:
+        """The offset of the next page, if there is one."""
+        following = offset + RESULTS
+        return following if following < len(self.associations) and self.target is not None else None
+
+
+def _hunan_first(found: list[Association]) -> list[Association]:
+    return sorted(found, key=lambda a: a.hometown != "Hunan")  # stable: keeps the match order otherwise
+
+
+def find(env: Env, text: str) -> Found:
+    """Associations for a place typed in any script: a city or association of the directory, a
+    country (CLDR names), or a place of the world gazetteer (the nearest associations, with distances).
+    Never a country or city read from single words of a sentence."""
+    directory = env.content.directory
+    for phrase in places.phrases(text):
+        exact = directory.exact(phrase)
+        if exact:
+            k = directory.exact_key(phrase)
+            target = ("k", k, "") if k else None
+            return Found("match", tuple((None, a) for a in _hunan_first(exact)), phrase, target=target)
+    code = places.country_code(text, directory.country_aliases())
+    if code:
+        phrase = _place_phrase(text)
+        in_country = _hunan_first(directory.in_country(code))
+        if in_country:
+            return Found("country", tuple((None, a) for a in in_country), phrase, code, ("c", code, ""))
+        point = places.gazetteer().country_point(code)
+        if point is not None:
+            return _nearest(env, phrase, point.lat, point.lon, code)
+        return Found("none", place=phrase, country=code)
+    contained = directory.contained(text)
+    if contained:
+        return Found("match", tuple((None, a) for a in _hunan_first(contained)[:MAX_LISTED]), text)
+    place = places.gazetteer().lookup(text)
+    if place is not None:
+        return _nearest(env, _place_phrase(text), place.lat, place.lon, place.country)
+    fuzzy = directory.fuzzy(text)
+    if fuzzy:
+        return Found("match", tuple((None, a) for a in _hunan_first(fuzzy)[:MAX_LISTED]), text)
+    return Found("none", place=text)
+
+
+def _nearest(env: Env, phrase: str, lat: float, lon: float, country: str) -> Found:
+    nearest = env.content.directory.nearest(lat, lon, limit=MAX_LISTED)
+    target = ("p", f"{lat:.2f}", f"{lon:.2f}")
+    return Found("nearest", tuple(nearest), phrase, country, target)
+
+
+def _place_phrase(text: str) -> str:
+    """The user's own words for the place ("Texas" of "I live in Texas"), as they wrote them."""
+    candidates = places.phrases(text)
+    return candidates[-1] if candidates else text
+
+
+def page(env: Env, kind: str, a: str, b: str) -> Found:
+    """The list a "more" button pages through: a directory key, a country, or a point."""
+    directory = env.content.directory
+    if kind == "k":
+        return Found("match", tuple((None, x) for x in _hunan_first(directory.by_key(a))), target=(kind, a, b))
+    if kind == "c":
+        return Found("country", tuple((None, x) for x in _hunan_first(directory.in_country(a))), "", a, (kind, a, b))
+    if kind == "p":
+        try:
+            lat, lon = float(a), float(b)
+        except ValueError:
+            return Found("none")
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            return _nearest(env, "", lat, lon, "")
+    return Found("none")
 
 
 def wait_for_place(s: Session, env: Env, actor: Actor) -> None:
@@ -55,16 +140,14 @@ def stop_waiting(s: Session, env: Env, actor: Actor) -> bool:
     return conversations.drop(s, user_id=actor.id, kind=form_flow.FIND)
 
 
-def place_typed(s: Session, env: Env, actor: Actor, text: str) -> list[Association] | None:
-    """A message while /find waits for a place: the matches (the wait ends once something is
-    found); None when /find is not waiting."""
+def place_typed(s: Session, env: Env, actor: Actor, text: str) -> Found | None:
+    """The message right after a bare /find is the place: the wait ends whatever it finds (None when
+    /find is not waiting)."""
     assert actor.id is not None
     if conversations.get(s, user_id=actor.id, kind=form_flow.FIND) is None:
         return None
-    found = find(env, text)
-    if found:
-        conversations.drop(s, user_id=actor.id, kind=form_flow.FIND)
-    return found
+    conversations.drop(s, user_id=actor.id, kind=form_flow.FIND)
+    return find(env, text)
 
 
 # -- the join form ----------------------------------------------------------------------------

@@ -112,6 +112,17 @@ class Feedback(Callback):
 
 
 @dataclasses.dataclass(frozen=True)
+class FindMore(Callback):
+    """/find's next page: fm:<offset>:<k|c|p>:<a>[:<b>] — a directory key, a country code, or lat:lon."""
+
+    PREFIX = "fm"
+    offset: int
+    kind: str
+    a: str
+    b: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class ReportStep(Callback):
     """Buttons of the report conversation: r:ok, r:x, r:p:<place index>, r:q:<queue>, r:c:<category>…"""
 

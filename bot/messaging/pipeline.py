@@ -40,6 +40,7 @@ from bot.runtime import Env, Runtime
 from bot.text.i18n import t
 from bot.text.language import UiLang, resolve
 from bot.text.sanitize import clean_tree
+from bot.text.script import use_variant
 from bot.users import repo as users
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ class Turn:
         if tg_user is None:
             return "en"
         user = await self.user(tg_user)
+        use_variant(tg_user.language_code or user.telegram_language)  # 資料 for Taiwan, 數據 for Hong Kong
         return resolve(user.language, user.telegram_language, text)
 
     async def conversations(self, user_id: int) -> dict[str, State]:

@@ -61,9 +61,24 @@ async def cancel(update: Update, context: BotContext) -> None:
     if update.effective_message:
         turn = context.turn
         lang = await turn.lang(update)
+        user = update.effective_user
+        kinds = set(await turn.conversations(user.id)) if user is not None else set()
         cancelled = await turn.run(service.cancel, turn.actor(update))
         key = "report_cancelled" if cancelled else "nothing_to_cancel"
+        if cancelled and kinds == {"find"}:  # only the bare /find's wait for a place
+            key = "find_cancelled"
         turn.reply(update.effective_message.chat_id, t(key, lang), REMOVE_KEYBOARD)
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """A command the bot does not have: say so, then show what it can do."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    turn = context.turn
+    lang = await turn.lang(update)
+    command = message.text.split(maxsplit=1)[0][:40]
+    turn.reply(message.chat_id, t("unknown_command", lang, command=command) + "\n\n" + t("help", lang))
 
 
 async def ignore(update: Update, context: BotContext) -> None:

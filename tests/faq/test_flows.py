@@ -457,9 +457,11 @@ async def test_a_sticker_gets_the_text_only_reply(bot: BotHarness) -> None:
 # -- commands -------------------------------------------------------------------------------------
 
 
-async def test_unknown_command_gets_the_help_text(bot: BotHarness) -> None:
-    assert texts_of(await bot.send(make_user(60), "/foo")) == [t("help", "zh-Hans")]
-    assert texts_of(await bot.send(make_user(61, language_code="en"), "/foo bar")) == [t("help", "en")]
+async def test_unknown_command_says_so_then_gets_the_help_text(bot: BotHarness) -> None:
+    unknown = t("unknown_command", "zh-Hans", command="/foo") + "\n\n" + t("help", "zh-Hans")
+    assert texts_of(await bot.send(make_user(60), "/foo")) == [unknown]
+    unknown = t("unknown_command", "en", command="/foo") + "\n\n" + t("help", "en")
+    assert texts_of(await bot.send(make_user(61, language_code="en"), "/foo bar")) == [unknown]
     assert rows(bot) == []
 
 
