@@ -247,7 +247,10 @@ class OutboxMessage(SQLModel, table=True):
     or refuses it for good."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_channel_due", "channel", "status", "next_attempt_at"),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
     dedupe_key: str = Field(max_length=128, unique=True)
@@ -264,6 +267,12 @@ class OutboxMessage(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    # telegram (chat_id, method) | email | wecom (to ``address``, chat_id 0): bot/messaging/channels.py
+    channel: str = Field(
+        default="telegram",
+        sa_column=Column(String(16), nullable=False, default="telegram", server_default="telegram"),
+    )
+    address: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 __all__ = [

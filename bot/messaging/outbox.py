@@ -24,6 +24,7 @@ from bot.messaging.render import TELEGRAM_LIMIT, split_message, utf16_len
 GROUP_PER_MINUTE = 20
 CAPTION_LIMIT = 1024
 LEASE = timedelta(seconds=60)
+TELEGRAM = "telegram"  # the outbox channel of Bot API calls (the others are sent by bot/messaging/channels.py)
 _sent = OutboxMessage.__table__.alias("sent")  # type: ignore[attr-defined]
 
 
@@ -171,7 +172,9 @@ def due(
     """
     shared = s.get_bind().dialect.name != "sqlite"
     heads = (
-        select(func.min(OutboxMessage.id)).where(OutboxMessage.status == "pending").group_by(col(OutboxMessage.chat_id))
+        select(func.min(OutboxMessage.id))
+        .where(OutboxMessage.status == "pending", OutboxMessage.channel == TELEGRAM)  # e-mail, WeCom: channels.py
+        .group_by(col(OutboxMessage.chat_id))
     )
     stmt = select(OutboxMessage).where(col(OutboxMessage.id).in_(heads), col(OutboxMessage.next_attempt_at) <= now)
     if shared:
