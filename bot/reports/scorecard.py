@@ -437,14 +437,9 @@ def _is_number(value: str) -> bool:
 
 
 def _nice_max(value: int) -> int:
-    """A round top for the axis: 5, 10, 20, 50, 100 … at or above ``value``."""
-    top = 5
-    while top < value:
-        for step in (2, 2.5, 2):
-            top = int(top * step)
-            if top >= value:
-                break
-    return top
+    """A round top for the axis, divisible by 4 (whole numbers on its five grid lines): 4, 8, 12, 20, 40 …"""
+    steps = sorted(m * 10**k for k in range(7) for m in (4, 8, 12, 20, 40, 60, 80))
+    return next((x for x in steps if x >= value), value + (-value) % 4)
 
 
 def weekly_chart_svg(card: Scorecard, *, lang: str) -> str:
@@ -454,8 +449,8 @@ def weekly_chart_svg(card: Scorecard, *, lang: str) -> str:
     server without a heavy dependency, scales to any width through its viewBox, and every text in
     it is escaped here.
     """
-    width, height = 640, 300
-    left, right, top, bottom = 40, 12, 44, 40
+    width, height = 480, 300
+    left, right, top, bottom = 40, 12, 52, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     weeks = card.weeks
     peak = max([1, *(max(w.figures.received, w.figures.resolved, w.figures.backlog) for w in weeks)])
@@ -469,7 +464,7 @@ def weekly_chart_svg(card: Scorecard, *, lang: str) -> str:
     title = f"{label('chart_title', lang)} — {scope_label(card, lang)}"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-        f'role="img" aria-labelledby="sc-title" font-family="sans-serif" font-size="11">',
+        f'role="img" aria-labelledby="sc-title" font-family="sans-serif" font-size="12">',
         f'<title id="sc-title">{escape(title)}</title>',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
     ]
@@ -507,13 +502,11 @@ def weekly_chart_svg(card: Scorecard, *, lang: str) -> str:
     )
     legend = (("received", "#3b6fb6"), ("resolved", "#5aa469"), ("backlog", "#d9822b"))
     for i, (key, colour) in enumerate(legend):
-        x = left + i * 150
+        x = left + i * 110
         parts.append(
             f'<rect x="{x}" y="12" width="12" height="12" fill="{colour}"/>'
             f'<text x="{x + 16}" y="22" fill="#333">{escape(label(key, lang))}</text>'
         )
-    parts.append(
-        f'<text x="{width - right}" y="22" text-anchor="end" fill="#555">{escape(scope_label(card, lang)[:60])}</text>'
-    )
+    parts.append(f'<text x="{left}" y="39" font-size="10" fill="#555">{escape(scope_label(card, lang)[:80])}</text>')
     parts.append("</svg>")
     return "".join(parts)

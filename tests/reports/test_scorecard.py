@@ -228,7 +228,7 @@ def test_svg_chart_has_twelve_weeks_of_bars_and_is_inert(engine: Engine, live_fa
     svg = weekly_chart_svg(card, lang="en")
     root = ET.fromstring(svg)  # well-formed XML
     ns = {"svg": "http://www.w3.org/2000/svg"}
-    assert root.get("viewBox") == "0 0 640 300" and root.get("width") == "100%"
+    assert root.get("viewBox") == "0 0 480 300" and root.get("width") == "100%"
     received = root.findall(".//svg:rect[@class='bar-received']", ns)
     resolved = root.findall(".//svg:rect[@class='bar-resolved']", ns)
     assert len(received) == len(resolved) == 12
