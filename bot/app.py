@@ -33,7 +33,7 @@ from bot.faq import handlers as faq
 from bot.groups import handlers as groups
 from bot.groups.telegram import TelegramMembership
 from bot.messaging import callbacks as cb
-from bot.messaging import errors
+from bot.messaging import channels, errors
 from bot.messaging.budget import Limits
 from bot.messaging.context import DELIVERER_KEY, POLL_BOT_KEY, PROCESSOR_KEY, RUNTIME_KEY, BotContext
 from bot.messaging.delivery import Deliverer, RawBot
@@ -50,6 +50,7 @@ from bot.users.menu import register_menu
 # Edits are not asked for: an edited /reply or /resolve must not act twice.
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 DELIVERY_INTERVAL = 1.0
+CHANNELS_INTERVAL = 5.0  # e-mail and WeCom notices to staff outside Telegram
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -132,7 +133,8 @@ def build_application(
 
 
 def schedule_jobs(app: App, runtime: Runtime, deliverer: Deliverer) -> None:
-    """The outbox worker every second (and right after each update), the SLA job every minute."""
+    """The outbox worker every second (and right after each update), the SLA job every minute, e-mail
+    and WeCom notices every five seconds."""
     jq = app.job_queue
     if jq is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
@@ -151,6 +153,15 @@ def schedule_jobs(app: App, runtime: Runtime, deliverer: Deliverer) -> None:
 
     jq.run_repeating(deliver, interval=DELIVERY_INTERVAL, first=DELIVERY_INTERVAL, name="outbox")
     jq.run_repeating(escalate, interval=sla.INTERVAL, first=5, name="escalation")
+    outside = channels.sender_for(runtime.settings, runtime.engine)
+
+    async def notify_outside(_: BotContext) -> None:
+        try:
+            await outside.deliver_due()
+        except SQLAlchemyError as exc:  # the database is away: the notices wait in it
+            runtime.metrics.failed("database", exc)
+
+    jq.run_repeating(notify_outside, interval=CHANNELS_INTERVAL, first=CHANNELS_INTERVAL, name="channels")
 
     def wake() -> None:
         jq.run_once(deliver, when=0)

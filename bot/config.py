@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     send_per_second: int = Field(default=30, ge=1, le=1000)  # SEND_PER_SECOND: all chats together
     send_chat_burst: int = Field(default=3, ge=1, le=20)  # SEND_CHAT_BURST: per chat, this many in as many seconds
     send_group_per_minute: int = Field(default=20, ge=1, le=1000)  # SEND_GROUP_PER_MINUTE: per group
+    # Notices to staff outside Telegram (faq/federations.yaml queues[].notify): e-mail through SMTP, and
+    # links to the web console in them.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_starttls: bool = True
+    console_url: str | None = None  # e.g. https://console.example.org (links: CONSOLE_URL/reports/<n>)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -93,6 +102,21 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("TELEGRAM_API_URL must start with http:// or https:// (e.g. https://api.telegram.org/bot)")
         return value
+
+    @field_validator("console_url")
+    @classmethod
+    def _check_console(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")) or not urlparse(value).hostname:
+            raise ValueError("CONSOLE_URL must be the console's address, e.g. https://console.example.org")
+        return value
+
+    @field_validator("smtp_host", "smtp_user", "smtp_from")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() if value and value.strip() else None
 
     @field_validator("log_level")
     @classmethod
@@ -152,6 +176,14 @@ class Settings(BaseSettings):
         if problems:
             raise ConfigError("webhook mode needs:\n  " + "\n  ".join(problems))
         return url, secret
+
+    def smtp_sender(self) -> str:
+        """The From address of notices: SMTP_FROM, else SMTP_USER if it is an address."""
+        if self.smtp_from:
+            return self.smtp_from
+        if self.smtp_user and "@" in self.smtp_user:
+            return self.smtp_user
+        return f"qiaobot@{self.smtp_host or 'localhost'}"
 
     @property
     def telegram_file_url(self) -> str:

@@ -259,7 +259,10 @@ class OutboxMessage(SQLModel, table=True):
     or refuses it for good."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_channel_due", "channel", "status", "next_attempt_at"),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
     dedupe_key: str = Field(max_length=128, unique=True)
@@ -278,6 +281,12 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     # 0 a reply to someone waiting, 1 a notification, 2 a bulk send (broadcast): lower goes first.
     priority: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    # telegram (chat_id, method) | email | wecom (to ``address``, chat_id 0): bot/messaging/channels.py
+    channel: str = Field(
+        default="telegram",
+        sa_column=Column(String(16), nullable=False, default="telegram", server_default="telegram"),
+    )
+    address: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 # -- the shared budget of Telegram's limits (issue 12) ----------------------------------------

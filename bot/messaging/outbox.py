@@ -24,6 +24,7 @@ from bot.messaging.render import TELEGRAM_LIMIT, split_message, utf16_len
 REPLY, NOTICE, BULK = 0, 1, 2  # priorities: a reply to someone waiting, a notification, a broadcast
 CAPTION_LIMIT = 1024
 LEASE = timedelta(seconds=60)
+TELEGRAM = "telegram"  # the outbox channel of Bot API calls (the others are sent by bot/messaging/channels.py)
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,9 @@ def due(
     leased (``lease``) in the same transaction.
     """
     heads = (
-        select(func.min(OutboxMessage.id)).where(OutboxMessage.status == "pending").group_by(col(OutboxMessage.chat_id))
+        select(func.min(OutboxMessage.id))
+        .where(OutboxMessage.status == "pending", OutboxMessage.channel == TELEGRAM)  # e-mail, WeCom: channels.py
+        .group_by(col(OutboxMessage.chat_id))
     )
     stmt = select(OutboxMessage).where(
         col(OutboxMessage.id).in_(heads),

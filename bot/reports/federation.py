@@ -20,6 +20,8 @@ class Queue:
     name: Localized
     sla_hours: float
     parent: str | None = None
+    emails: tuple[str, ...] = ()  # notified of new, escalated and reopened reports (staff not on Telegram)
+    wecom: str | None = None  # a WeCom (企业微信) group robot's webhook URL, notified alike
 
 
 @dataclass(frozen=True, slots=True)

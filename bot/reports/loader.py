@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 from bot.content.fields import Reader, describe
 from bot.content.problems import Problem
@@ -14,6 +15,9 @@ from bot.reports.gazetteer import keys_of
 FEDERATIONS_FILE = "federations.yaml"
 QUEUE_ID_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
 REQUIRED_QUEUES = {ROOT_QUEUE, "liaison"}
+EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")  # one plain address, no display name
+WECOM_HOST = "qyapi.weixin.qq.com"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def check_federation(directory: Path) -> tuple[Federation | None, list[Problem]]:
@@ -101,7 +105,7 @@ def _queues(reader: Reader, raw: object) -> list[Queue]:
         if not isinstance(item, LineDict):
             reader.error(raw.line_of(i), f"a queue must be a mapping, got {describe(item)}")
             continue
-        reader.keys(item, "queue", {"id", "name", "parent", "sla_hours"}, {"id", "name", "sla_hours"})
+        reader.keys(item, "queue", {"id", "name", "parent", "sla_hours", "notify"}, {"id", "name", "sla_hours"})
         qid = reader.text(item, "id", "queue")
         name = reader.localized(item, "name", f"queue {qid or '?'}")
         parent = item.get("parent")
@@ -118,9 +122,10 @@ def _queues(reader: Reader, raw: object) -> list[Queue]:
         if parent is not None and not isinstance(parent, str):
             reader.error(item.line_of("parent"), f"queue {qid!r}: parent must be a queue id, got {describe(parent)}")
             continue
+        emails, wecom = _notify(reader, item, qid or "?")
         if qid and name:
             lines[qid] = item.line
-            out.append(Queue(qid, name, float(sla), parent))
+            out.append(Queue(qid, name, float(sla), parent, emails, wecom))
     ids = {q.id for q in out}
     for q in out:
         if q.parent is not None and q.parent not in ids:
@@ -130,6 +135,50 @@ def _queues(reader: Reader, raw: object) -> list[Queue]:
     for missing in sorted(REQUIRED_QUEUES - ids):
         reader.error(raw.line, f"the queue {missing!r} is required")
     return out
+
+
+def _notify(reader: Reader, item: LineDict, qid: str) -> tuple[tuple[str, ...], str | None]:
+    """``notify: {email: [...], wecom: URL}``: who hears of new, escalated and reopened reports outside Telegram."""
+    where = f"queue {qid!r} notify"
+    node = reader.mapping(item, "notify", f"queue {qid!r}")
+    if node is None:
+        return (), None
+    reader.keys(node, where, {"email", "wecom"}, set())
+    raw = node.get("email", [])
+    if isinstance(raw, str):
+        raw = [raw]
+    emails: list[str] = []
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        reader.error(node.line_of("email"), f"{where}: email must be an address or a list of addresses")
+        raw = []
+    for address in raw:
+        address = address.strip()
+        if not EMAIL_RE.match(address):
+            reader.error(node.line_of("email"), f"{where}: {address!r} is not an e-mail address (name@example.org)")
+        elif address.lower() in (e.lower() for e in emails):
+            reader.warn(node.line_of("email"), f"{where}: {address!r} is listed twice")
+        else:
+            emails.append(address)
+    wecom = node.get("wecom")
+    if wecom is None:
+        return tuple(emails), None
+    if not isinstance(wecom, str) or not wecom.strip():
+        reader.error(node.line_of("wecom"), f"{where}: wecom must be the group robot's webhook URL")
+        return tuple(emails), None
+    url = urlparse(wecom.strip())
+    secure = url.scheme == "https" or (url.scheme == "http" and url.hostname in LOOPBACK)
+    if not secure or not url.hostname:
+        reader.error(
+            node.line_of("wecom"),
+            f"{where}: wecom must be an https:// URL, e.g. https://{WECOM_HOST}/cgi-bin/webhook/send?key=…",
+        )
+        return tuple(emails), None
+    if url.hostname != WECOM_HOST and url.hostname not in LOOPBACK:
+        reader.warn(node.line_of("wecom"), f"{where}: {url.hostname!r} is not WeCom's robot address ({WECOM_HOST})")
+    elif url.hostname == WECOM_HOST and "key=" not in url.query:
+        reader.error(node.line_of("wecom"), f"{where}: the webhook URL has no key=…; copy it whole from the robot")
+        return tuple(emails), None
+    return tuple(emails), wecom.strip()
 
 
 def _has_cycle(queue: Queue, by_id: dict[str, Queue]) -> bool:

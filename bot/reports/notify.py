@@ -3,16 +3,18 @@ transaction of the action that causes it, under a key that makes it unique."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 from datetime import UTC, datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot.db.models import Ticket
 from bot.groups import repo as groups
-from bot.messaging import outbox
+from bot.messaging import channels, outbox
 from bot.messaging.callbacks import Rating, TicketAction
 from bot.messaging.markup import NO_BUTTONS, Markup, button, inline
 from bot.messaging.outbox import Message
@@ -170,3 +172,53 @@ def to_user(
     lang = user_lang(ticket)
     text = t(text_key, lang, id=ticket.id, queue=queue_name(federation, ticket.queue_id, lang), **values)
     outbox.enqueue(s, Message.text(ticket.chat_id, text, markup, ticket_id=ticket.id), key=key)
+
+
+# -- staff outside Telegram: e-mail and WeCom (faq/federations.yaml queues[].notify) -----------
+
+
+def to_outside(
+    s: Session,
+    federation: Federation,
+    ticket: Ticket,
+    event: Literal["new", "escalated", "reopened"],
+    key: str,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Queue a notice of a new, escalated or reopened report for the e-mail addresses and the WeCom
+    robot of the queue it is now in: its number, queue, category and a console link — never the
+    user's text, contact or name. Returns how many were queued."""
+    queue = federation.by_id.get(ticket.queue_id)
+    if queue is None or ticket.id is None or not (queue.emails or queue.wecom):
+        return 0
+    lang = STAFF_LANG
+    category = CATEGORY_BY_ID.get(ticket.category)
+    values = {
+        "id": ticket.id,
+        "queue": queue_name(federation, queue.id, lang),
+        "category": category.label.get(content_lang(lang)) if category else ticket.category,
+    }
+    if event == "new":
+        headline = t("ext_new", lang, **values)
+    elif event == "escalated":
+        headline = t("ext_escalated", lang, **values)
+    else:
+        headline = t("ext_reopened", lang, **values)
+    notice = channels.Notice(
+        subject=html.unescape(headline),  # plain text: t() escapes for Telegram's HTML
+        body=html.unescape(headline),
+        path=f"/reports/{ticket.id}",
+        link_line=html.unescape(t("ext_open", lang, link="{link}")),
+        footer=html.unescape(t("ext_footer", lang)),
+    )
+    queued = 0
+    targets: list[tuple[Literal["email", "wecom"], str]] = [("email", a) for a in queue.emails]
+    if queue.wecom:
+        targets.append(("wecom", queue.wecom))
+    for channel, address in targets:
+        digest = hashlib.sha256(address.lower().encode()).hexdigest()[:16]
+        queued += channels.enqueue(
+            s, channel, address, notice, key=f"{key}:{channel}:{digest}", ticket_id=ticket.id, now=now
+        )
+    return queued

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from bot.db.models import AuditEntry, StaffPost, Ticket, TicketMessage, utcnow
@@ -126,3 +128,87 @@ def overdue(s: Session, *, now: datetime) -> Sequence[int]:
 def ticket_for_post(s: Session, *, chat_id: int, message_id: int) -> int | None:
     post = s.exec(select(StaffPost).where(StaffPost.chat_id == chat_id, StaffPost.message_id == message_id)).first()
     return post.ticket_id if post else None
+
+
+# -- facts for scorecards and exports (bot/reports/scorecard.py, export.py) ------------------
+
+FACT_ACTIONS = ("filed", "transfer", "escalate", "sla_missed", "resolve", "rate")
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """What the statistics need of one ticket: no text, no contact, no Telegram id."""
+
+    id: int
+    queue_id: str  # where it is now
+    category: str
+    place: str
+    status: str
+    claimed_by_name: str | None
+    rating: int | None
+    created_at: datetime
+    updated_at: datetime
+    first_reply: datetime | None  # the first staff message in its thread (direction "out")
+    events: tuple[tuple[datetime, str, str | None], ...]  # (when, action, detail) in the order they happened
+
+
+def ticket_facts(
+    s: Session,
+    *,
+    active_since: datetime | None = None,
+    filed_before: datetime | None = None,
+    filed_from: datetime | None = None,
+    queues: Sequence[str] | None = None,
+) -> list[TicketFacts]:
+    """Tickets with their history, for statistics.
+
+    ``active_since``: only tickets still open or changed since then (what a period can see);
+    ``filed_from`` / ``filed_before``: filed in that range; ``queues``: only tickets now in those queues.
+    """
+    stmt = select(Ticket).order_by(col(Ticket.id))
+    if active_since is not None:
+        stmt = stmt.where(or_(col(Ticket.status).in_([str(x) for x in OPEN]), col(Ticket.updated_at) >= active_since))
+    if filed_before is not None:
+        stmt = stmt.where(col(Ticket.created_at) < filed_before)
+    if filed_from is not None:
+        stmt = stmt.where(col(Ticket.created_at) >= filed_from)
+    if queues is not None:
+        stmt = stmt.where(col(Ticket.queue_id).in_(list(queues)))
+    rows = s.exec(stmt).all()
+    ids = [t.id for t in rows if t.id is not None]
+    events: dict[int, list[tuple[datetime, str, str | None]]] = {}
+    replies: dict[int, datetime] = {}
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        audit = s.exec(
+            select(AuditEntry)
+            .where(col(AuditEntry.ticket_id).in_(chunk), col(AuditEntry.action).in_(FACT_ACTIONS))
+            .order_by(col(AuditEntry.id))
+        ).all()
+        for e in audit:
+            assert e.ticket_id is not None
+            events.setdefault(e.ticket_id, []).append((e.created_at, e.action, e.detail))
+        first = s.exec(
+            select(TicketMessage.ticket_id, func.min(TicketMessage.created_at))
+            .where(col(TicketMessage.ticket_id).in_(chunk), TicketMessage.direction == "out")
+            .group_by(col(TicketMessage.ticket_id))
+        ).all()
+        for ticket_id, at in first:
+            if at is not None:  # min() keeps the column's type: an aware UTC datetime
+                replies[ticket_id] = at
+    return [
+        TicketFacts(
+            id=t.id,
+            queue_id=t.queue_id,
+            category=t.category,
+            place=t.place,
+            status=t.status,
+            claimed_by_name=t.claimed_by_name,
+            rating=t.rating,
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+            first_reply=replies.get(t.id),
+            events=tuple(events.get(t.id, ())),
+        )
+        for t in rows
+        if t.id is not None
+    ]

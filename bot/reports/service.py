@@ -178,6 +178,7 @@ def file_report(s: Session, env: Env, actor: Actor, state: State, draft: flow.Dr
     conversations.drop(s, user_id=actor.id, kind=flow.KIND)
     notify.to_user(s, federation, ticket, "filed", f"filed:{ticket.id}")
     notify.post_card(s, federation, ticket, reason="new")
+    notify.to_outside(s, federation, ticket, "new", f"out:{ticket.id}:new", now=env.now)
     return ticket
 
 
@@ -445,6 +446,7 @@ def rate(s: Session, env: Env, actor: Actor, ticket_id: int, stars: int) -> Rate
     notify.to_staff(s, federation, ticket, "reopened" if reopened else "rated_staff", f"ev:{event}", stars=stars)
     if reopened:
         notify.post_card(s, federation, ticket, reason=f"ev{event}")
+        notify.to_outside(s, federation, ticket, "reopened", f"out:ev{event}", now=env.now)
     return Rated(ticket, reopened)
 
 
@@ -513,4 +515,5 @@ def escalate(s: Session, env: Env, ticket_id: int, actor: Actor) -> bool:
         notify.to_chat(s, new_target[0], text, f"ev:{event}:new")
     notify.refresh_cards(s, federation, ticket, f"ev{event}", moved_from=old_target[0] if old_target else None)
     notify.post_card(s, federation, ticket, reason=f"ev{event}")
+    notify.to_outside(s, federation, ticket, "escalated", f"out:ev{event}", now=env.now)
     return True
