@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     process_concurrency: int = Field(default=8, ge=1, le=64)  # chats processed at once (PostgreSQL)
     flood_messages: int = Field(default=20, ge=2, le=10_000)  # more than this many updates…
     flood_seconds: float = Field(default=10.0, gt=0, le=3600)  # …in this many seconds: a chat is flooding
+    # The staff web console (`qiaobot web`).
+    web_listen: str = "127.0.0.1:8000"
+    web_secure_cookies: bool = False  # WEB_SECURE_COOKIES=1 behind https: cookies only over TLS
+    web_session_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60)  # a sign-in lasts this long
+    web_files_dir: Path = Path("console-files")  # attachments fetched from Telegram, cached here
+    web_trusted_proxy: bool = False  # WEB_TRUSTED_PROXY=1: take the client address from X-Forwarded-For
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -109,7 +115,7 @@ class Settings(BaseSettings):
     def _default_listen(cls, value: Any) -> Any:
         return "127.0.0.1:8080" if value is None or (isinstance(value, str) and not value.strip()) else value
 
-    @field_validator("webhook_listen", "health_listen")
+    @field_validator("webhook_listen", "health_listen", "web_listen")
     @classmethod
     def _check_listen(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
