@@ -13,7 +13,6 @@ self.my_page)`` in :meth:`Console.routes` and a :class:`NavItem` in :data:`NAV`.
 from __future__ import annotations
 
 import hmac
-import html
 import json
 import secrets
 from collections.abc import Callable, Mapping
@@ -188,30 +187,32 @@ class Console:
     def _handle(self, request: Request, form: dict[str, str], fn: Callable[[Rq], Response], auth: Auth) -> Response:
         chosen = as_lang(request.query_params.get("lang"))
         lang: Lang = chosen or as_lang(request.cookies.get(LANG_COOKIE)) or "zh-Hans"
-        rq: Rq | None = None
-        try:
-            with session_scope(self.engine) as s:
-                now = self.clock()
-                current = accounts.current(s, token=request.cookies.get(SESSION_COOKIE), now=now)
-                env = Env(self.live.current, now, self.settings.admin_ids)
-                rq = Rq(request, s, now, lang, form, current, env)
-                flash = request.cookies.get(FLASH_COOKIE)
-                if flash:
-                    rq.flash, rq.cookies[FLASH_COOKIE] = unquote(flash)[:500], None
+        with session_scope(self.engine) as s:
+            now = self.clock()
+            current = accounts.current(s, token=request.cookies.get(SESSION_COOKIE), now=now)
+            env = Env(self.live.current, now, self.settings.admin_ids)
+            rq = Rq(request, s, now, lang, form, current, env)
+            flash = request.cookies.get(FLASH_COOKIE)
+            if flash:
+                rq.flash, rq.cookies[FLASH_COOKIE] = unquote(flash)[:500], None
+            try:
                 if request.method == "POST" and not self._csrf_ok(rq):
-                    response = self.render(rq, "message.html", {"title": "forbidden_title", "body": "forbidden"}, 403)
+                    response: Response = self.render(
+                        rq, "message.html", {"title": "forbidden_title", "body": "forbidden"}, 403
+                    )
                 else:
                     self._gate(rq, auth)
                     response = fn(rq)
-        except NotFound:
-            response = self.render_plain(rq, lang, "not_found_title", "not_found", 404)
-        except Redirect as r:
-            response = RedirectResponse(r.url, status_code=303)
-            if rq is not None and rq.flash:
-                rq.cookies[FLASH_COOKIE] = rq.flash  # not shown yet: keep it for the page redirected to
+            except NotFound:
+                s.rollback()  # whatever was begun is undone; the page says nothing more
+                response = self.render(rq, "message.html", {"title": "not_found_title", "body": "not_found"}, 404)
+            except Redirect as r:
+                response = RedirectResponse(r.url, status_code=303)
+                if rq.flash:
+                    rq.cookies[FLASH_COOKIE] = rq.flash  # not shown yet: keep it for the page redirected to
         if chosen:
             response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, httponly=True, samesite="lax")
-        for name, value in (rq.cookies if rq else {}).items():
+        for name, value in rq.cookies.items():
             if value is None:
                 response.delete_cookie(name)
             elif name == SESSION_COOKIE:
@@ -285,7 +286,7 @@ class Console:
             "_": lambda key, **kw: tr(key, lang, **kw),
             "lang": lang,
             "html_lang": "zh-CN" if lang == "zh-Hans" else "en",
-            "switch_url": f"{rq.request.url.path}?{urlencode(query)}",
+            "switch_url": f"{rq.request.url.path if rq.request.method == 'GET' else '/queue'}?{urlencode(query)}",
             "csrf": csrf,
             "me": current.account if full and current else None,
             "nav": nav,
@@ -296,13 +297,6 @@ class Console:
         }
         body = self.jinja.get_template(template).render(values)
         return HTMLResponse(body, status_code=status)
-
-    def render_plain(self, rq: Rq | None, lang: Lang, title: str, body: str, status: int) -> HTMLResponse:
-        if rq is None:
-            text = html.escape(self.catalog(body, lang))
-            return HTMLResponse(f"<!doctype html><title>{text}</title><p>{text}</p>", status_code=status)
-        rq.lang = lang
-        return self.render(rq, "message.html", {"title": title, "body": body}, status)
 
     def _pre_token(self, rq: Rq) -> str:
         token = rq.request.cookies.get(PRE_COOKIE) or rq.cookies.get(PRE_COOKIE)
