@@ -60,7 +60,10 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
     print(f"added {row.email} ({row.role}, queue {row.queue_id})")
     if generated:
         print(f"one-time password: {password}")
-    print("It must be changed at the first sign-in." + (" Admins also set up two-step verification." if row.role == "admin" else ""))
+    print(
+        "It must be changed at the first sign-in."
+        + (" Admins also set up two-step verification." if row.role == "admin" else "")
+    )
     return 0
 
 
@@ -94,7 +97,9 @@ def cmd_reset(settings: Settings, args: argparse.Namespace) -> int:
     password, generated = _password(args)
     try:
         with session_scope(engine) as s:
-            row = accounts.reset_password(s, CLI, email=args.email, password=password, now=env_for(settings, engine).now)
+            row = accounts.reset_password(
+                s, CLI, email=args.email, password=password, now=env_for(settings, engine).now
+            )
     except accounts.AccountError as exc:
         print(f"qiaobot: {exc}", file=sys.stderr)
         return 2

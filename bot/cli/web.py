@@ -26,7 +26,9 @@ def add_commands(sub: Any) -> None:
 
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     listen = args.listen or settings.web_listen
-    engine = open_database(settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+    engine = open_database(
+        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
     app = build_console(settings, engine, LiveFaq(settings.faq_dir))
     print(f"qiaobot web: the staff console is on http://{listen}/ (Ctrl-C stops it)", flush=True)
     server(app, listen).run()

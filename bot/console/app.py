@@ -46,9 +46,17 @@ from bot.groups import audit
 from bot.messaging.render import html_to_text
 from bot.reports import notify
 from bot.reports import service as reports
-from bot.reports.rules import CATEGORIES, CATEGORY_BY_ID, STAFF_STATUS_LABELS, UNCLAIMED, Action, Status
-from bot.reports.rules import escalation_deadline
+from bot.reports.rules import (
+    CATEGORIES,
+    CATEGORY_BY_ID,
+    STAFF_STATUS_LABELS,
+    UNCLAIMED,
+    Action,
+    Status,
+    escalation_deadline,
+)
 from bot.runtime import Env
+from bot.text.language import UiLang
 
 HERE = Path(__file__).parent
 BEIJING = timezone(timedelta(hours=8), "CST")
@@ -277,7 +285,10 @@ class Console:
         nav = [
             n
             for n in NAV
-            if full and current and current.account.role in n.roles and (not n.admin_only or current.account.role == "admin")
+            if full
+            and current
+            and current.account.role in n.roles
+            and (not n.admin_only or current.account.role == "admin")
         ]
         other = "en" if lang == "zh-Hans" else "zh"
         query = dict(rq.request.query_params)
@@ -436,7 +447,9 @@ class Console:
                 "filters": filters,
                 "counts": counts,
                 "total": len(tickets),
-                "statuses": [(str(s), STAFF_STATUS_LABELS[s].get(_content(rq.lang))) for s in Status if s in _OPEN_ORDER],
+                "statuses": [
+                    (str(s), STAFF_STATUS_LABELS[s].get(_content(rq.lang))) for s in Status if s in _OPEN_ORDER
+                ],
                 "categories": [(c.id, c.label.get(_content(rq.lang))) for c in CATEGORIES],
                 "scope": scope,
             },
@@ -507,7 +520,9 @@ class Console:
                 "choices": [(q.id, notify.queue_name(federation, q.id, rq.lang)) for q in choices],
                 "parent": federation.parent(view.ticket.queue_id),
                 "parent_name": (
-                    notify.queue_name(federation, p.id, rq.lang) if (p := federation.parent(view.ticket.queue_id)) else ""
+                    notify.queue_name(federation, p.id, rq.lang)
+                    if (p := federation.parent(view.ticket.queue_id))
+                    else ""
                 ),
                 "open": Status(view.ticket.status) not in (Status.RESOLVED, Status.CLOSED),
                 "canned": [(c.id, c.title.get(lang)) for c in canned],
@@ -524,7 +539,9 @@ class Console:
         if name == "escalate":
             outcome = reports.escalate_now(rq.s, rq.env, actor, ticket_id)
         elif name in ACTIONS:
-            outcome = reports.act(rq.s, rq.env, actor, ACTIONS[name], ticket_id, text=text, target=rq.form.get("target", ""))
+            outcome = reports.act(
+                rq.s, rq.env, actor, ACTIONS[name], ticket_id, text=text, target=rq.form.get("target", "")
+            )
         else:
             raise NotFound
         if outcome.key == "not_available":
@@ -563,9 +580,12 @@ class Console:
     def joins(self, rq: Rq) -> Response:
         pending = directory.pending_in_scope(rq.s, rq.env, rq.me.actor)
         assoc = rq.env.content.directory.by_id
-        ui = "en" if rq.lang == "en" else "zh-Hans"
+        ui: UiLang = "en" if rq.lang == "en" else "zh-Hans"
         rows = [
-            {"r": r, "association": directory_render.name(a, ui) if (a := assoc.get(r.association_id)) else r.association_id}
+            {
+                "r": r,
+                "association": directory_render.name(a, ui) if (a := assoc.get(r.association_id)) else r.association_id,
+            }
             for r in pending
         ]
         return self.render(rq, "joins.html", {"rows": rows})
@@ -598,7 +618,12 @@ class Console:
         return self.render(
             rq,
             "audit.html",
-            {"rows": rows, "filters": filters, "channels": ("telegram", "console", "cli", "system"), "limit": AUDIT_LIMIT},
+            {
+                "rows": rows,
+                "filters": filters,
+                "channels": ("telegram", "console", "cli", "system"),
+                "limit": AUDIT_LIMIT,
+            },
         )
 
 

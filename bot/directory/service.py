@@ -215,9 +215,7 @@ def pending_for_admin(s: Session, env: Env, actor: Actor) -> list[Reply] | None:
 def console_scope(env: Env, actor: Actor) -> bool:
     """Console accounts decide join requests for the federation's liaison department: its agents,
     the leads above it, admins."""
-    return actor.channel == "console" and may_act(
-        actor, LIAISON_QUEUE, None, env.content.federation, env.membership
-    )
+    return actor.channel == "console" and may_act(actor, LIAISON_QUEUE, None, env.content.federation, env.membership)
 
 
 def pending_in_scope(s: Session, env: Env, actor: Actor) -> list[JoinRequest]:

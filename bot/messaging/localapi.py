@@ -181,7 +181,12 @@ class FakeBotApi:
             stored = self.files.get(str(params.get("file_id")))
             if stored is None:
                 return {"file_id": params.get("file_id"), "file_unique_id": "u"}  # no file_path: not downloadable
-            return {"file_id": params["file_id"], "file_unique_id": "u", "file_size": len(stored[1]), "file_path": stored[0]}
+            return {
+                "file_id": params["file_id"],
+                "file_unique_id": "u",
+                "file_size": len(stored[1]),
+                "file_path": stored[0],
+            }
         if endpoint == "getChatMember":
             user_id = _int(params["user_id"])
             status = "member" if user_id in self.members.get(_int(params["chat_id"]), set()) else "left"

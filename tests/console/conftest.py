@@ -78,8 +78,14 @@ class World:
     def account(self, email: str, queue: str, role: str = "agent", *, totp: str | None = None) -> StaffAccount:
         with session_scope(self.engine) as s:
             row = accounts.add_account(
-                s, CLI, self.live.current.federation, email=email, queue_id=queue, role=role,
-                password=PASSWORD, now=self.clock(),
+                s,
+                CLI,
+                self.live.current.federation,
+                email=email,
+                queue_id=queue,
+                role=role,
+                password=PASSWORD,
+                now=self.clock(),
             )
             row.must_change_password = False
             row.totp_secret = totp
@@ -118,8 +124,14 @@ class World:
             )
             assert row.id is not None
             tickets.add_message(
-                s, ticket_id=row.id, direction="in", author_id=4242, author_name="Mei", text=text,
-                attachments=files, now=now,
+                s,
+                ticket_id=row.id,
+                direction="in",
+                author_id=4242,
+                author_name="Mei",
+                text=text,
+                attachments=files,
+                now=now,
             )
             return row.id
 
@@ -128,8 +140,14 @@ class World:
         with session_scope(self.engine) as s:
             row = JoinRequest(
                 nonce=uuid.uuid4().hex,
-                association_id=association, user_id=5151, chat_id=5151, language="zh-Hans",
-                name="林先生", contact="lin@example.org", about="在吉隆坡经商", created_at=self.clock(),
+                association_id=association,
+                user_id=5151,
+                chat_id=5151,
+                language="zh-Hans",
+                name="林先生",
+                contact="lin@example.org",
+                about="在吉隆坡经商",
+                created_at=self.clock(),
             )
             s.add(row)
             s.flush()
@@ -140,7 +158,10 @@ class World:
 @pytest.fixture
 def world(engine: Engine, live_faq: LiveFaq, tmp_path: Path) -> Iterator[World]:
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, faq_dir=live_faq.directory, bot_token=LOCAL_TOKEN, web_files_dir=tmp_path / "files",
+        _env_file=None,
+        faq_dir=live_faq.directory,
+        bot_token=LOCAL_TOKEN,
+        web_files_dir=tmp_path / "files",
         telegram_api_url="http://telegram.test/bot",
     )
     yield World(engine, live_faq, Clock(), settings, FakeBotApi())
@@ -152,7 +173,9 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-def sign_in(client: TestClient, email: str, password: str = PASSWORD, *, totp: str | None = None, now: datetime | None = None) -> httpx.Response:
+def sign_in(
+    client: TestClient, email: str, password: str = PASSWORD, *, totp: str | None = None, now: datetime | None = None
+) -> httpx.Response:
     page = client.get("/login")
     answer = client.post("/login", data={"email": email, "password": password, "csrf": csrf_of(page.text)})
     if totp and answer.status_code == 303 and answer.headers["location"] == "/login/totp":

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pyotp
 import pytest
-from starlette.testclient import TestClient
 from sqlmodel import select
+from starlette.testclient import TestClient
 
 from bot.db.models import AuditEntry, OutboxMessage, StaffSession, Ticket
 from bot.db.uow import session_scope
@@ -259,7 +259,9 @@ def test_admins_must_enrol_totp_and_then_give_a_code(world: World) -> None:
     form = again.get("/login/totp")
     assert again.post("/login/totp", data={"csrf": csrf_of(form.text), "code": "123456"}).status_code == 200
     world.clock.advance(seconds=30)
-    ok = again.post("/login/totp", data={"csrf": csrf_of(form.text), "code": pyotp.TOTP(secret.group(1)).at(world.clock())})
+    ok = again.post(
+        "/login/totp", data={"csrf": csrf_of(form.text), "code": pyotp.TOTP(secret.group(1)).at(world.clock())}
+    )
     assert ok.headers["location"] == "/queue"
 
 
@@ -270,7 +272,9 @@ def test_an_agent_may_enrol_totp_too(world: World) -> None:
     enrol = client.get("/account/2fa")
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', enrol.text)
     assert secret
-    client.post("/account/2fa", data={"csrf": csrf_of(enrol.text), "code": pyotp.TOTP(secret.group(1)).at(world.clock())})
+    client.post(
+        "/account/2fa", data={"csrf": csrf_of(enrol.text), "code": pyotp.TOTP(secret.group(1)).at(world.clock())}
+    )
     assert "两步验证：已开启" in client.get("/account").text
 
 
@@ -315,7 +319,9 @@ def test_attachments_are_fetched_once_and_served_with_their_type(world: World) -
     client = _client(world, "chaling@example.org")
     world.api.files["doc-1"] = ("documents/证明.pdf", b"%PDF-1.4 fake")
     world.api.files["ph-1"] = ("photos/file_1.jpg", b"\xff\xd8\xff photo")
-    ticket_id = world.ticket("chaling", files=[{"type": "photo", "file_id": "ph-1"}, {"type": "document", "file_id": "doc-1"}])
+    ticket_id = world.ticket(
+        "chaling", files=[{"type": "photo", "file_id": "ph-1"}, {"type": "document", "file_id": "doc-1"}]
+    )
     msg = _first_message(world, ticket_id)
     page = client.get(f"/reports/{ticket_id}").text
     assert f'<img class="photo" src="/reports/{ticket_id}/files/{msg}/0"' in page
