@@ -295,6 +295,7 @@ class Console:
         query["lang"] = other
         values = {
             "_": lambda key, **kw: tr(key, lang, **kw),
+            "act": lambda action: tr(f"act_{action}", lang) if f"act_{action}" in tr.texts else action,
             "lang": lang,
             "html_lang": "zh-CN" if lang == "zh-Hans" else "en",
             "switch_url": f"{rq.request.url.path if rq.request.method == 'GET' else '/queue'}?{urlencode(query)}",

@@ -135,7 +135,9 @@ def test_claim_reply_transfer_resolve_use_the_services_and_reach_the_user(world:
     assert actions == ["claim", "reply", "note"] and channels == {"console"}
     report = client.get(f"/reports/{ticket_id}")
     assert "内部：已电话联系" in report.text and "请带上旧护照来办理。" in report.text
-    assert "claim" in report.text and "chaling@example.org" in report.text  # the history: who did what
+    assert re.search(
+        r'class="act-claim">claimed</strong> · chaling@example.org', report.text
+    )  # who did what (in English now)
 
     moved = client.post(f"/reports/{ticket_id}/act/transfer", data={"csrf": token(client), "target": "liling"})
     assert moved.headers["location"] == "/queue"  # no longer ours
