@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     def _default_listen(cls, value: Any) -> Any:
         return "127.0.0.1:8080" if value is None or (isinstance(value, str) and not value.strip()) else value
 
+    @field_validator("web_listen", mode="before")
+    @classmethod
+    def _default_web_listen(cls, value: Any) -> Any:
+        return "127.0.0.1:8000" if value is None or (isinstance(value, str) and not value.strip()) else value
+
     @field_validator("webhook_listen", "health_listen", "web_listen")
     @classmethod
     def _check_listen(cls, value: str | None) -> str | None:

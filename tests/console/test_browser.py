@@ -140,6 +140,10 @@ async def test_staff_work_reports_in_chromium(bot: BotHarness, served: Served) -
         for label in ("认领", "回复", "转交", "办结", "备注"):
             await expect(page.locator(f"#ticket-{chaling.id}").get_by_text(label, exact=True)).to_be_visible()
         await page.screenshot(path=str(ARTIFACTS / "console-queue.png"), full_page=True)
+        await page.set_viewport_size({"width": 390, "height": 844})  # a phone: rows become cards
+        await expect(page.locator(f"#ticket-{chaling.id}").get_by_role("button", name="认领")).to_be_visible()
+        await page.screenshot(path=str(ARTIFACTS / "console-queue-phone.png"), full_page=True)
+        await page.set_viewport_size({"width": 1280, "height": 900})
 
         # Guessing Liling's report: 404, nothing about it.
         answer = await page.goto(f"{served.url}/reports/{liling.id}")
