@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     smtp_from: str | None = None
     smtp_starttls: bool = True
     console_url: str | None = None  # e.g. https://console.example.org (links: CONSOLE_URL/reports/<n>)
+    # The staff web console (`qiaobot web`).
+    web_listen: str = "127.0.0.1:8000"
+    web_secure_cookies: bool = False  # WEB_SECURE_COOKIES=1 behind https: cookies only over TLS
+    web_session_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60)  # a sign-in lasts this long
+    web_files_dir: Path = Path("console-files")  # attachments fetched from Telegram, cached here
+    web_trusted_proxy: bool = False  # WEB_TRUSTED_PROXY=1: take the client address from X-Forwarded-For
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -146,7 +152,12 @@ class Settings(BaseSettings):
     def _default_listen(cls, value: Any) -> Any:
         return "127.0.0.1:8080" if value is None or (isinstance(value, str) and not value.strip()) else value
 
-    @field_validator("webhook_listen", "health_listen")
+    @field_validator("web_listen", mode="before")
+    @classmethod
+    def _default_web_listen(cls, value: Any) -> Any:
+        return "127.0.0.1:8000" if value is None or (isinstance(value, str) and not value.strip()) else value
+
+    @field_validator("webhook_listen", "health_listen", "web_listen")
     @classmethod
     def _check_listen(cls, value: str | None) -> str | None:
         if value is None or not value.strip():

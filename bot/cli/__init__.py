@@ -11,12 +11,12 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.cli import chat, db, directory, faq, intake, report, run, tickets, users
+from bot.cli import accounts, chat, db, directory, faq, intake, report, run, tickets, users, web
 from bot.config import ConfigError, configure_logging, load_settings
 from bot.content.problems import ContentError
 from bot.db.engine import DatabaseNotReady, DatabaseUnavailable
 
-GROUPS = (run, chat, faq, tickets, report, users, intake, directory, db)
+GROUPS = (run, chat, faq, tickets, report, users, intake, directory, db, web, accounts)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,7 +2,8 @@
 
 Everything a Telegram user would get is printed as plain text; buttons become numbered
 choices, and typing the number presses the button. Messages the bot queues in its outbox
-(a report's reference number, staff replies) are delivered right away.
+(a report's reference number, staff replies) are delivered right away; those queued by another
+process (a reply from the web console) show before the next prompt — press Enter to check.
 
 What Telegram's own buttons and menus send can be sent here too, so every flow can be tried: the
 "share my location" and "share my phone number" keyboard buttons are numbered choices that ask for
@@ -229,6 +230,13 @@ class TerminalChat:
         await local.feed(self.app, payload)
         return self._number()
 
+    async def poll(self) -> list[Shown]:
+        """What was queued for this chat meanwhile, e.g. by another process such as ``qiaobot web``
+        (a staff reply written in the console): delivered and shown now."""
+        self._turn = []
+        await local.deliver(self.app)
+        return self._number() if self._turn else []
+
     def _number(self) -> list[Shown]:
         shown: list[Shown] = []
         buttons: list[Choice] = []
@@ -287,6 +295,9 @@ async def run_chat(
     async with TerminalChat(settings, lang) as chat:
         print(localize(INTRO[content_lang(lang or "zh-Hans")], lang or "zh-Hans"))
         while True:
+            for item in await chat.poll():  # replies staff wrote meanwhile (an empty Enter checks again)
+                print(RULE)
+                print(item.render())
             try:
                 line = await asyncio.to_thread(read, "\n> ")
             except (EOFError, KeyboardInterrupt):

@@ -18,6 +18,7 @@ from bot.faq.evaluation import EvalSetError, as_the_bot_answers, evaluate, load_
 from bot.faq.gaps import Asked, cluster, render
 from bot.faq.loader import check_faq, load_faq
 from bot.faq.matcher import FaqIndex
+from bot.reports.canned import check_canned
 from bot.reports.loader import check_federation
 
 
@@ -47,7 +48,8 @@ def cmd_check(settings: Settings, _args: argparse.Namespace) -> int:
     faq, problems = check_faq(settings.faq_dir)
     federation, fed_problems = check_federation(settings.faq_dir)
     directory, dir_problems = check_directory(settings.faq_dir)
-    problems = sorted([*problems, *fed_problems, *dir_problems], key=lambda p: (str(p.path), p.line))
+    _canned, canned_problems = check_canned(settings.faq_dir)
+    problems = sorted([*problems, *fed_problems, *dir_problems, *canned_problems], key=lambda p: (str(p.path), p.line))
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)

@@ -14,6 +14,7 @@ from bot.directory.model import Directory
 from bot.faq.entries import Faq
 from bot.faq.loader import load_faq
 from bot.faq.matcher import FaqIndex
+from bot.reports.canned import CannedReply, check_canned
 from bot.reports.federation import Federation
 from bot.reports.gazetteer import Gazetteer
 from bot.reports.loader import check_federation
@@ -30,6 +31,7 @@ class Snapshot:
     directory: Directory
     loaded_at: datetime
     warnings: tuple[Problem, ...]
+    canned: tuple[CannedReply, ...] = ()  # the console's canned replies (faq/canned_replies.yaml)
 
 
 class LiveFaq:
@@ -63,15 +65,23 @@ class LiveFaq:
             loaded = None
         federation, fed_problems = check_federation(self.directory)
         directory, dir_problems = check_directory(self.directory)
-        problems.extend([*fed_problems, *dir_problems])
+        canned, canned_problems = check_canned(self.directory)
+        problems.extend([*fed_problems, *dir_problems, *canned_problems])
         if loaded is None or federation is None or directory is None or any(p.severity == "error" for p in problems):
             raise ContentError(problems)
-        warnings = [*loaded.warnings, *fed_problems, *dir_problems]
+        warnings = [*loaded.warnings, *fed_problems, *dir_problems, *canned_problems]
         for problem in warnings:
             log.info("content: %s", problem)
         index = FaqIndex.build(loaded.faq.entries)
         return Snapshot(
-            loaded.faq, index, federation, Gazetteer(federation), directory, datetime.now(UTC), tuple(warnings)
+            loaded.faq,
+            index,
+            federation,
+            Gazetteer(federation),
+            directory,
+            datetime.now(UTC),
+            tuple(warnings),
+            canned,
         )
 
 

@@ -314,17 +314,69 @@ class SendSlot(SQLModel, table=True):
     done_at: float | None = Field(default=None, sa_column=Column(Double, nullable=True))
 
 
+# -- the staff console (issue 13) ---------------------------------------------------------------
+
+
+class StaffAccount(SQLModel, table=True):
+    """A person who works reports in the web console: an e-mail, an argon2 hash, a role, a queue."""
+
+    __tablename__ = "staff_accounts"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))  # stored lower-cased
+    password_hash: str = Field(sa_column=Column(String(255), nullable=False))
+    role: str = Field(default="agent", max_length=8)  # agent | lead | admin
+    queue_id: str = Field(max_length=64)
+    totp_secret: str | None = Field(default=None, max_length=64)  # set once enrolment is confirmed
+    must_change_password: bool = False
+    disabled: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    last_login_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class StaffSession(SQLModel, table=True):
+    """A signed-in browser: the cookie carries a random token, the table only its SHA-256."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    staff_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("staff_accounts.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    stage: str = Field(default="full", max_length=8)  # totp (code due) | enrol (admin must set up 2FA) | full
+    csrf: str = Field(max_length=64)
+    pending_secret: str | None = Field(default=None, max_length=64)  # TOTP secret being enrolled
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed sign-ins, per e-mail and per address, for rate limiting (kept in the database so every
+    console process shares the count)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_email_at", "email", "at"), Index("ix_login_attempts_ip_at", "ip", "at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    ip: str = Field(max_length=64)
+    at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
 __all__ = [
     "AuditEntry",
     "Binding",
     "Conversation",
     "IntakeUpdate",
     "JoinRequest",
+    "LoginAttempt",
     "OutboxMessage",
     "Question",
     "SendBudget",
     "SendSlot",
+    "StaffAccount",
     "StaffPost",
+    "StaffSession",
     "Ticket",
     "TicketMessage",
     "User",

@@ -20,7 +20,7 @@ from bot.directory.conversation import JoinForm
 from bot.directory.model import Association
 from bot.groups import audit
 from bot.groups import repo as groups
-from bot.groups.access import Actor
+from bot.groups.access import Actor, may_act
 from bot.messaging import outbox
 from bot.messaging.callbacks import JoinDecision
 from bot.messaging.markup import Reply, button, inline
@@ -295,6 +295,17 @@ def pending_for_admin(s: Session, env: Env, actor: Actor) -> list[Reply] | None:
     return [card for request in joins.pending(s) if (card := officer_card(env, request)) is not None]
 
 
+def console_scope(env: Env, actor: Actor) -> bool:
+    """Console accounts decide join requests for the federation's liaison department: its agents,
+    the leads above it, admins."""
+    return actor.channel == "console" and may_act(actor, LIAISON_QUEUE, None, env.content.federation, env.membership)
+
+
+def pending_in_scope(s: Session, env: Env, actor: Actor) -> list[JoinRequest]:
+    """The console's join-request page: pending requests, if the account may decide them."""
+    return list(joins.pending(s)) if console_scope(env, actor) else []
+
+
 @dataclass
 class Decision:
     ok: bool
@@ -314,6 +325,7 @@ def decide(s: Session, env: Env, actor: Actor, request_id: int, approve: bool) -
             and env.membership.is_member(request.sent_to, actor.id)
         )
         or (actor.channel in ("cli", "system"))
+        or console_scope(env, actor)
     )
     if not allowed or request is None or request.id is None:
         return Decision(False, "officer_only")

@@ -14,7 +14,7 @@ from bot.text.normalize import normalize
 
 CATEGORIES_FILE = "categories.yaml"
 # Files in FAQ_DIR that are not FAQ entries: other features read them.
-OTHER_FILES = frozenset({CATEGORIES_FILE, "federations.yaml", "associations.yaml"})
+OTHER_FILES = frozenset({CATEGORIES_FILE, "federations.yaml", "associations.yaml", "canned_replies.yaml"})
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_ID = 40
 MAX_ANSWER = 3500

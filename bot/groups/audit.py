@@ -45,7 +45,9 @@ def entries(
     channel: str | None = None,
     action: str | None = None,
     actor_id: int | None = None,
+    actor_name: str | None = None,
     since: datetime | None = None,
+    until: datetime | None = None,
     limit: int = 200,
 ) -> Sequence[AuditEntry]:
     stmt = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
@@ -55,6 +57,10 @@ def entries(
         stmt = stmt.where(AuditEntry.action == action)
     if actor_id is not None:
         stmt = stmt.where(AuditEntry.actor_id == actor_id)
+    if actor_name:
+        stmt = stmt.where(col(AuditEntry.actor_name).contains(actor_name, autoescape=True))
     if since is not None:
         stmt = stmt.where(col(AuditEntry.created_at) >= since)
+    if until is not None:
+        stmt = stmt.where(col(AuditEntry.created_at) < until)
     return s.exec(stmt).all()

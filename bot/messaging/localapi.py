@@ -50,6 +50,7 @@ class FakeBotApi:
     _message_ids: dict[int, int] = field(default_factory=dict)
     _messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     members: dict[int, set[int]] = field(default_factory=dict)  # group chat id → member user ids
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file_id → (file_path, content): getFile
     migrated: dict[int, int] = field(default_factory=dict)  # old group id → its supergroup's id
     refusals: list[Call] = field(default_factory=list)  # calls Telegram would refuse (400), with the reason
     # Telegram's flood limits, when switched on: ~30 messages a second per bot, ~1 a second per chat
@@ -176,11 +177,25 @@ class FakeBotApi:
             else:  # no markup, or an empty keyboard: Telegram removes the buttons
                 message.pop("reply_markup", None)
             return message
+        if endpoint == "getFile":
+            stored = self.files.get(str(params.get("file_id")))
+            if stored is None:
+                return {"file_id": params.get("file_id"), "file_unique_id": "u"}  # no file_path: not downloadable
+            return {
+                "file_id": params["file_id"],
+                "file_unique_id": "u",
+                "file_size": len(stored[1]),
+                "file_path": stored[0],
+            }
         if endpoint == "getChatMember":
             user_id = _int(params["user_id"])
             status = "member" if user_id in self.members.get(_int(params["chat_id"]), set()) else "left"
             return {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "?"}}
         return True
+
+    def download(self, file_path: str) -> bytes | None:
+        """The content at a ``file_path`` that getFile gave (Telegram's /file/bot<token>/<path>)."""
+        return next((content for path, content in self.files.values() if path == file_path), None)
 
     # -- views for tests and the terminal --------------------------------------------------
 

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.db import conversations
 from bot.db.conversations import State
-from bot.db.models import JoinRequest, Ticket, TicketMessage
+from bot.db.models import AuditEntry, JoinRequest, Ticket, TicketMessage
 from bot.directory import repo as joins
 from bot.faq import service as faq
 from bot.groups import audit
@@ -201,13 +201,29 @@ def authorize(s: Session, env: Env, actor: Actor, ticket_id: int, *, lock: bool 
 class TicketView:
     ticket: Ticket
     thread: Sequence[TicketMessage]
+    history: Sequence[AuditEntry] = ()  # every action on it, who and when (the console shows it)
 
 
 def view(s: Session, env: Env, actor: Actor, ticket_id: int) -> TicketView | None:
     ticket = authorize(s, env, actor, ticket_id)
     if ticket is None or ticket.id is None:
         return None
-    return TicketView(ticket, tickets.thread(s, ticket_id=ticket.id))
+    return TicketView(ticket, tickets.thread(s, ticket_id=ticket.id), tickets.history(s, ticket_id=ticket.id))
+
+
+def in_scope(s: Session, env: Env, actor: Actor, *, open_only: bool = True) -> list[Ticket]:
+    """The tickets a console (or CLI) actor may see: its queue's, a lead's subtree, all for admins.
+
+    Telegram actors see a group's work through :func:`group_queue` instead."""
+    federation = env.content.federation
+    allowed: dict[str, bool] = {}
+    mine = []
+    for ticket in tickets.listing(s, open_only=open_only):
+        if ticket.queue_id not in allowed:
+            allowed[ticket.queue_id] = may_act(actor, ticket.queue_id, None, federation, env.membership)
+        if allowed[ticket.queue_id]:
+            mine.append(ticket)
+    return mine
 
 
 def act(
@@ -488,6 +504,27 @@ def escalate(s: Session, env: Env, ticket_id: int, actor: Actor) -> bool:
         or Status(ticket.status) not in UNCLAIMED
     ):
         return False
+    return _move_up(s, env, actor, ticket, manual=False)
+
+
+def escalate_now(s: Session, env: Env, actor: Actor, ticket_id: int) -> Outcome:
+    """Staff pass an open ticket up to the parent queue themselves (督办), before its deadline."""
+    ticket = authorize(s, env, actor, ticket_id, lock=True)
+    if ticket is None or ticket.id is None:
+        return Outcome(False, "not_available", {"id": ticket_id})
+    if Status(ticket.status) not in OPEN:
+        return Outcome(False, "not_open", {"id": ticket.id}, ticket)
+    parent = env.content.federation.parent(ticket.queue_id)
+    if parent is None:
+        return Outcome(False, "no_parent_queue", {"id": ticket.id}, ticket)
+    ticket.claimed_by, ticket.claimed_by_name, ticket.status = None, None, Status.NEW
+    _move_up(s, env, actor, ticket, manual=True)
+    name = notify.queue_name(env.content.federation, parent.id, STAFF)
+    return Outcome(True, "escalated_by_staff", {"id": ticket.id, "queue": name}, ticket)
+
+
+def _move_up(s: Session, env: Env, actor: Actor, ticket: Ticket, *, manual: bool) -> bool:
+    assert ticket.id is not None
     federation = env.content.federation
     queue = federation.by_id.get(ticket.queue_id)
     parent = federation.parent(ticket.queue_id)
@@ -506,9 +543,10 @@ def escalate(s: Session, env: Env, ticket_id: int, actor: Actor) -> bool:
         "hours": f"{queue.sla_hours:g}",
         "old": notify.queue_name(federation, queue.id, STAFF),
         "new": notify.queue_name(federation, parent.id, STAFF),
+        "actor": actor.label,
     }
     new_target = groups.responsible_chat(s, federation, parent.id)
-    text = t("card_escalated", STAFF, **values)
+    text = t("card_escalated_by_staff" if manual else "card_escalated", STAFF, **values)
     if old_target is not None and (new_target is None or new_target[0] != old_target[0]):
         notify.to_chat(s, old_target[0], text, f"ev:{event}:old")
     if new_target is not None:
