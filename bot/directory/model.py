@@ -73,7 +73,8 @@ class Directory:
         self._city: dict[str, list[Association]] = {}
         self._country: dict[str, list[Association]] = {}
         self._name: dict[str, list[Association]] = {}
-        # Many associations share a city: its keys are worked out once (10,000 associations would otherwise normalise the same names anew).
+        # Many associations share a city: its keys are worked out once (10,000 associations would
+        # otherwise normalise the same names anew).
         known: dict[tuple[str, ...], set[str]] = {}
 
         def keys_of(*names: str) -> set[str]:
