@@ -276,7 +276,7 @@ def test_new_escalated_and_reopened_reports_queue_notices_without_personal_data(
 
     # The Telegram worker never takes them.
     with Session(engine) as s:
-        assert all(r.channel == "telegram" for r in outbox.due(s, now=T0 + timedelta(days=30), interval=0))
+        assert all(r.channel == "telegram" for r in outbox.due(s, now=T0 + timedelta(days=30)))
 
 
 async def test_delivered_by_smtp_and_wecom_after_outages_once_each(
