@@ -201,3 +201,23 @@ def test_hostile_queue_names_and_categories_are_inert(world: World) -> None:
     assert rows[1][0] == str(ticket_id) and rows[1][3].startswith("'=")  # never a formula
     sheet = load_workbook(io.BytesIO(admin.get("/export/download", params={**PERIOD, "format": "xlsx"}).content)).active
     assert sheet is not None and str(sheet["D2"].value).startswith("'=")
+
+
+def test_one_scope_rule_for_every_account(world: World) -> None:
+    """The pages' queues come from the rule that decides who may act (may_act): for every queue of
+    the federation, an agent gets it alone, a lead its subtree, an admin everything (None)."""
+    from bot.console.service import actor_of
+    from bot.db.models import StaffAccount
+    from bot.reports.service import scope_queues
+    from bot.runtime import Env
+
+    env = Env(world.live.current, world.clock())
+    federation = world.live.current.federation
+    for queue in federation.queues:
+        agent, lead, admin = (
+            StaffAccount(email="x@example.org", password_hash="", role=role, queue_id=queue.id)
+            for role in ("agent", "lead", "admin")
+        )
+        assert scope_queues(env, actor_of(agent)) == [queue.id]
+        assert scope_queues(env, actor_of(lead)) == subtree(federation, queue.id)
+        assert scope_queues(env, actor_of(admin)) is None
