@@ -24,6 +24,7 @@ from urllib.parse import quote, unquote, urlencode
 
 import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.applications import Starlette
@@ -44,7 +45,8 @@ from bot.directory import render as directory_render
 from bot.directory import service as directory
 from bot.groups import audit
 from bot.messaging.render import html_to_text
-from bot.reports import notify
+from bot.reports import export, notify
+from bot.reports import scorecard as sc
 from bot.reports import service as reports
 from bot.reports.rules import (
     CATEGORIES,
@@ -55,6 +57,7 @@ from bot.reports.rules import (
     Status,
     escalation_deadline,
 )
+from bot.reports.scorecard import Figures, Scorecard, scorecard
 from bot.runtime import Env
 from bot.text.language import UiLang
 
@@ -87,11 +90,12 @@ class NavItem:
     roles: tuple[str, ...] = ("agent", "lead", "admin")
 
 
-# The navigation bar, in order. Scorecard and Export are wired in by adding their routes and:
-#   NavItem("nav_scorecard", "/scorecard", roles=("lead", "admin")), NavItem("nav_export", "/export")
+# The navigation bar, in order.
 NAV: list[NavItem] = [
     NavItem("nav_queue", "/queue"),
     NavItem("nav_joins", "/joins"),
+    NavItem("nav_scorecard", "/scorecard"),
+    NavItem("nav_export", "/export"),
     NavItem("nav_audit", "/audit", admin_only=True),
 ]
 
@@ -174,6 +178,10 @@ class Console:
             self.page("/joins", self.joins),
             self.page("/joins/{id}/{verdict}", self.join_decide, methods=["POST"]),
             self.page("/audit", self.audit_log, auth="admin"),
+            self.page("/scorecard", self.scorecard_page),
+            self.page("/scorecard.csv", self.scorecard_download),
+            self.page("/export", self.export_page),
+            self.page("/export/download", self.export_download),
             Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
         ]
 
@@ -423,7 +431,6 @@ class Console:
     # -- reports -----------------------------------------------------------------------------
 
     def queue(self, rq: Rq) -> Response:
-        federation = rq.env.content.federation
         actor = rq.me.actor
         tickets = reports.in_scope(rq.s, rq.env, actor)
         filters = {k: rq.query(k)[:100] for k in ("status", "category", "since", "until", "q")}
@@ -431,15 +438,6 @@ class Console:
         shown = [t for t in tickets if matches(t, filters)]
         rows = [self._row(rq, t) for t in shown]
         rows.sort(key=lambda r: (r["due"] is None, r["due"] or rq.now, r["id"]))
-        account = rq.me.account
-        home = notify.queue_name(federation, account.queue_id, rq.lang)
-        scope = (
-            self.catalog("scope_all", rq.lang)
-            if account.role == "admin"
-            else self.catalog("scope_subtree", rq.lang, queue=home)
-            if account.role == "lead"
-            else home
-        )
         return self.render(
             rq,
             "queue.html",
@@ -452,9 +450,19 @@ class Console:
                     (str(s), STAFF_STATUS_LABELS[s].get(_content(rq.lang))) for s in Status if s in _OPEN_ORDER
                 ],
                 "categories": [(c.id, c.label.get(_content(rq.lang))) for c in CATEGORIES],
-                "scope": scope,
+                "scope": self._scope_text(rq),
             },
         )
+
+    def _scope_text(self, rq: Rq) -> str:
+        """What the signed-in account sees, in words: its queue, its queue and those below, or all."""
+        account = rq.me.account
+        home = notify.queue_name(rq.env.content.federation, account.queue_id, rq.lang)
+        if account.role == "admin":
+            return self.catalog("scope_all", rq.lang)
+        if account.role == "lead":
+            return self.catalog("scope_subtree", rq.lang, queue=home)
+        return home
 
     def _row(self, rq: Rq, ticket: Ticket) -> dict[str, Any]:
         federation = rq.env.content.federation
@@ -626,6 +634,124 @@ class Console:
                 "limit": AUDIT_LIMIT,
             },
         )
+
+    # -- scorecard and export ---------------------------------------------------------------
+
+    def _card(self, rq: Rq) -> tuple[Scorecard, str, int, list[str] | None]:
+        """The scorecard the query asks for, within the account's scope (another queue: 404)."""
+        federation = rq.env.content.federation
+        scope = reports.scope_queues(rq.env, rq.me.actor)
+        picked = rq.query("queue")[:64]
+        if picked and picked not in (scope if scope is not None else federation.by_id):
+            raise NotFound
+        raw = rq.query("weeks")
+        weeks = int(raw) if raw in {str(n) for n in WEEKS} else 12
+        queues = [picked] if picked else scope
+        card = scorecard(rq.s, queues=queues, weeks=weeks, now=rq.now, federation=federation)
+        return card, picked, weeks, scope
+
+    def scorecard_page(self, rq: Rq) -> Response:
+        federation = rq.env.content.federation
+        card, picked, weeks, scope = self._card(rq)
+        names = sc.labels(rq.lang)
+        choices = scope if scope is not None else [q.id for q in federation.queues]
+
+        def name(queue_id: str) -> str:
+            return notify.queue_name(federation, queue_id, rq.lang)
+
+        totals = [(c, names[c], show_cell(card.totals, c)) for c in sc.COLUMNS]
+        weekly = [
+            {"start": w.start.isoformat(), "partial": w.partial, "cells": [show_cell(w.figures, c) for c in sc.COLUMNS]}
+            for w in card.weeks
+        ]
+        by_queue = [
+            {"id": q, "name": name(q), "cells": [show_cell(f, c) for c in sc.COLUMNS]}
+            for q, f in card.by_queue
+            if not picked
+        ]
+        # weekly_chart_svg escapes every text it writes (html.escape) and the rest are numbers and
+        # fixed attributes: it is safe to include as markup.
+        chart = Markup(sc.weekly_chart_svg(card, lang=rq.lang))  # noqa: S704 (escaped there; tested)
+        query = urlencode({k: v for k, v in (("queue", picked), ("weeks", str(weeks))) if v})
+        return self.render(
+            rq,
+            "scorecard.html",
+            {
+                "scope": name(picked) if picked else self._scope_text(rq),
+                "totals": totals,
+                "headers": [names[c] for c in sc.COLUMNS],
+                "weekly": weekly,
+                "by_queue": by_queue if scope is None or len(scope) > 1 else [],
+                "chart": chart,
+                "choices": [(q, name(q)) for q in choices] if len(choices) > 1 or scope is None else [],
+                "picked": picked,
+                "weeks": weeks,
+                "weeks_choices": WEEKS,
+                "csv_url": f"/scorecard.csv?{query}",
+                "start": card.start.astimezone(BEIJING).date().isoformat(),
+                "end": card.end.astimezone(BEIJING).date().isoformat(),
+            },
+        )
+
+    def scorecard_download(self, rq: Rq) -> Response:
+        card, picked, weeks, _ = self._card(rq)
+        day = rq.now.astimezone(BEIJING).date().isoformat()
+        filename = f"scorecard-{picked or rq.me.account.queue_id}-{weeks}w-{day}.csv"
+        return Response(
+            sc.scorecard_csv(card, lang=rq.lang),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+        )
+
+    def _export_form(self, rq: Rq, error: str | None = None, status: int = 200) -> Response:
+        today = rq.now.astimezone(BEIJING).date()
+        values = {
+            "from": rq.query("from")[:10] or (today - timedelta(days=29)).isoformat(),
+            "to": rq.query("to")[:10] or today.isoformat(),
+            "format": rq.query("format") if rq.query("format") in EXPORT_TYPES else "xlsx",
+        }
+        context = {"values": values, "error": error, "max_days": MAX_EXPORT_DAYS, "scope": self._scope_text(rq)}
+        return self.render(rq, "export.html", context, status)
+
+    def export_page(self, rq: Rq) -> Response:
+        return self._export_form(rq)
+
+    def export_download(self, rq: Rq) -> Response:
+        try:
+            start, end = date.fromisoformat(rq.query("from")[:10]), date.fromisoformat(rq.query("to")[:10])
+        except ValueError:
+            return self._export_form(rq, "export_bad_date", 400)
+        if end < start:
+            return self._export_form(rq, "export_reversed", 400)
+        if (end - start).days + 1 > MAX_EXPORT_DAYS:
+            return self._export_form(rq, "export_too_long", 400)
+        kind = rq.query("format")
+        if kind not in EXPORT_TYPES:
+            return self._export_form(rq, "export_bad_format", 400)
+        rows = export.export_rows(rq.s, queues=reports.scope_queues(rq.env, rq.me.actor), start=start, end=end)
+        data = export.to_xlsx(rows, lang=rq.lang) if kind == "xlsx" else export.to_csv(rows, lang=rq.lang)
+        filename = f"reports-{start.isoformat()}-{end.isoformat()}.{kind}"
+        return Response(
+            data,
+            media_type=EXPORT_TYPES[kind],
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+        )
+
+
+WEEKS = (4, 12, 26)
+MAX_EXPORT_DAYS = 366
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def show_cell(figures: Figures, column: str) -> str:
+    """A figure as the page shows it: as in the CSV, but the share reopened as a percentage, — for none."""
+    if column == "reopened_share":
+        share = figures.reopened_share
+        return f"{share * 100:.0f}%" if share is not None else "—"
+    return sc.cell(figures, column) or "—"
 
 
 _OPEN_ORDER = (Status.NEW, Status.REOPENED, Status.CLAIMED, Status.WAITING)

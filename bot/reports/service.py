@@ -211,6 +211,16 @@ def view(s: Session, env: Env, actor: Actor, ticket_id: int) -> TicketView | Non
     return TicketView(ticket, tickets.thread(s, ticket_id=ticket.id), tickets.history(s, ticket_id=ticket.id))
 
 
+def scope_queues(env: Env, actor: Actor) -> list[str] | None:
+    """The queues a console (or CLI) actor may see, by the same rule as :func:`in_scope`
+    (:func:`~bot.groups.access.may_act`): an agent's queue, a lead's queue and every queue below it,
+    in the federation's order; None for every queue (admins, the CLI, the system)."""
+    if actor.is_admin or actor.channel in ("cli", "system"):
+        return None
+    federation = env.content.federation
+    return [q.id for q in federation.queues if may_act(actor, q.id, None, federation, env.membership)]
+
+
 def in_scope(s: Session, env: Env, actor: Actor, *, open_only: bool = True) -> list[Ticket]:
     """The tickets a console (or CLI) actor may see: its queue's, a lead's subtree, all for admins.
 

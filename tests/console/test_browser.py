@@ -190,6 +190,23 @@ async def test_staff_work_reports_in_chromium(bot: BotHarness, served: Served) -
         await page.goto(served.url + "/queue")
         await expect(page.locator(f"#ticket-{liling.id}")).to_be_visible()
         await expect(page.locator(f"#ticket-{chaling.id}")).to_have_count(0)
+
+        # Her scorecard: the Zhuzhou subtree, each county on its own row, the weekly chart drawn.
+        await page.get_by_role("link", name="Scorecard").click()
+        await expect(page.locator("h1")).to_have_text("Scorecard")
+        await expect(page.locator("#sc-chart svg")).to_be_visible()
+        await expect(page.locator("#sc-chart svg rect.bar-received")).to_have_count(12)
+        await expect(page.locator("#sc-by-queue #q-chaling")).to_be_visible()
+        await expect(page.locator("#sc-by-queue #q-liling")).to_be_visible()
+        await page.screenshot(path=str(ARTIFACTS / "console-scorecard.png"), full_page=True)
+        await page.select_option("#sc-queue", "liling")  # one county of the subtree
+        await page.locator("#sc-form").get_by_role("button", name="Show").click()
+        await expect(page.locator("#sc-scope")).to_contain_text("Liling")
+        await expect(page.locator("#sc-by-queue")).to_have_count(0)
+        await page.set_viewport_size({"width": 390, "height": 844})  # a phone: the tables scroll sideways
+        await expect(page.locator("#sc-chart svg")).to_be_visible()
+        await page.screenshot(path=str(ARTIFACTS / "console-scorecard-phone.png"), full_page=True)
+        await page.set_viewport_size({"width": 1280, "height": 900})
         await page.click("#logout")
         await expect(page.locator("input[name=email]")).to_be_visible()
         await browser.close()
