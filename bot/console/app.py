@@ -55,6 +55,7 @@ from bot.reports.rules import (
     UNCLAIMED,
     Action,
     Status,
+    WorkCalendar,
     escalation_deadline,
 )
 from bot.reports.scorecard import Figures, Scorecard, scorecard
@@ -466,7 +467,7 @@ class Console:
 
     def _row(self, rq: Rq, ticket: Ticket) -> dict[str, Any]:
         federation = rq.env.content.federation
-        due = due_time(ticket, federation)
+        due = due_time(ticket, federation, rq.env.calendar)
         category = CATEGORY_BY_ID.get(ticket.category)
         return {
             "id": ticket.id,
@@ -761,14 +762,14 @@ def _content(lang: Lang) -> Literal["zh", "en"]:
     return "en" if lang == "en" else "zh"
 
 
-def due_time(ticket: Ticket, federation: Any) -> datetime | None:
+def due_time(ticket: Ticket, federation: Any, calendar: WorkCalendar) -> datetime | None:
     """When the ticket must be claimed by: its stored deadline, or one computed by the SLA rules
     for an unclaimed ticket that has none. Claimed tickets have no deadline."""
     if ticket.escalate_at is not None:
         return ticket.escalate_at
     queue = federation.by_id.get(ticket.queue_id)
     if Status(ticket.status) in UNCLAIMED and queue is not None:
-        return escalation_deadline(ticket.created_at, queue.sla_hours)
+        return escalation_deadline(ticket.created_at, queue.sla_hours, calendar)
     return None
 
 
