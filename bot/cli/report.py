@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
+
 from bot.cli.common import env_for, group, open_existing
 from bot.config import Settings
 from bot.db.models import utcnow
@@ -51,17 +53,25 @@ def _scope(federation: Federation, args: argparse.Namespace) -> list[str] | None
     return list(dict.fromkeys(q for root in args.queue for q in subtree(federation, root)))
 
 
+def _open(settings: Settings, args: argparse.Namespace) -> tuple[Engine, Federation, list[str] | None] | None:
+    """The database, the federation tree and the queues asked for; None (said why) if a queue is unknown."""
+    engine = open_existing(settings)
+    federation = env_for(settings, engine).content.federation
+    try:
+        return engine, federation, _scope(federation, args)
+    except ValueError as exc:
+        print(f"qiaobot: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_scorecard(settings: Settings, args: argparse.Namespace) -> int:
     if not 1 <= args.weeks <= 260:
         print("qiaobot: --weeks must be between 1 and 260", file=sys.stderr)
         return 2
-    engine = open_existing(settings)
-    federation = env_for(settings, engine).content.federation
-    try:
-        queues = _scope(federation, args)
-    except ValueError as exc:
-        print(f"qiaobot: {exc}", file=sys.stderr)
+    opened = _open(settings, args)
+    if opened is None:
         return 2
+    engine, federation, queues = opened
     with session_scope(engine) as s:
         card = scorecard(s, queues=queues, weeks=args.weeks, now=utcnow(), federation=federation)
     if args.csv:
@@ -93,13 +103,10 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     if args.end < args.start:
         print("qiaobot: --to is before --from", file=sys.stderr)
         return 2
-    engine = open_existing(settings)
-    federation = env_for(settings, engine).content.federation
-    try:
-        queues = _scope(federation, args)
-    except ValueError as exc:
-        print(f"qiaobot: {exc}", file=sys.stderr)
+    opened = _open(settings, args)
+    if opened is None:
         return 2
+    engine, _, queues = opened
     with session_scope(engine) as s:
         rows = export.export_rows(s, queues=queues, start=args.start, end=args.end)
     data = export.to_xlsx(rows, lang=args.lang) if args.format == "xlsx" else export.to_csv(rows, lang=args.lang)
