@@ -194,6 +194,7 @@ def _from_events(kind: type[Any], path: Path, text: str) -> tuple[Any, list[Prob
     loader = kind(text)
     resolvers: dict[Any, list[tuple[str, Any]]] = loader.yaml_implicit_resolvers
     wildcard = resolvers.get(None, [])
+    by_first = {first: found + wildcard for first, found in resolvers.items() if first is not None}
     constructors = loader.yaml_constructors
     duplicates: list[tuple[int, Any]] = []
     stack: list[Any] = []  # open LineDict / LineList
@@ -214,7 +215,7 @@ def _from_events(kind: type[Any], path: Path, text: str) -> tuple[Any, list[Prob
                 if tag is not None and tag != "!":
                     raise _Unusual
                 if tag is None and event.implicit[0]:
-                    for resolved, regexp in resolvers.get(value[0] if value else "", []) + wildcard:
+                    for resolved, regexp in by_first.get(value[0] if value else "", wildcard):
                         if regexp.match(value):
                             make = constructors.get(resolved)
                             if make is None or resolved == _STR:
