@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.content.problems import ContentError, Problem
+from bot.content.yamlsrc import paused_gc
 from bot.directory.loader import check_directory
 from bot.directory.model import Directory
 from bot.faq.entries import Faq
@@ -57,6 +58,10 @@ class LiveFaq:
             return snapshot
 
     def _build(self) -> Snapshot:
+        with paused_gc():  # see paused_gc: the collector would traverse the whole content again and again
+            return self._build_now()
+
+    def _build_now(self) -> Snapshot:
         problems: list[Problem] = []
         try:
             loaded = load_faq(self.directory)

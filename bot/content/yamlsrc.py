@@ -6,10 +6,25 @@ every key or item, so validation can point an admin at the exact line to fix.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.content.problems import Problem
@@ -108,7 +123,11 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(path, 1, f"cannot read the file: {exc.strerror}")]
     if _FAST is not None:
         try:
-            return _parse(_FAST, path, text)
+            with paused_gc():
+                try:
+                    return _from_events(_FAST, path, text)
+                except _Unusual:
+                    return _parse(_FAST, path, text)
         except yaml.YAMLError:
             pass  # said again below, as the pure-Python parser says it
     try:
@@ -138,3 +157,126 @@ def _parse(kind: type[Any], path: Path, text: str) -> tuple[Any, list[Problem]]:
         Problem(path, line, f"key {key!r} appears twice in the same block") for line, key in loader.duplicate_keys
     ]
     return data, problems
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector off while loading content.
+
+    Loading builds hundreds of thousands of containers that all stay alive; each allocation burst
+    set off a collection traversing all of them (about two thirds of libyaml's loading time for the
+    big associations file). Nothing in here makes cyclic garbage, and reference counting still
+    frees everything else.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+class _Unusual(Exception):
+    """Anchors, aliases, merge keys, explicit tags or complex keys: left to the node-based path."""
+
+
+_NOKEY = object()
+
+
+def _from_events(kind: type[Any], path: Path, text: str) -> tuple[Any, list[Problem]]:
+    """The document built straight from libyaml's events, without a node tree.
+
+    What the content uses (plain and quoted scalars, block and flow collections) is built here with
+    the same lines and the same duplicate-key reports as :func:`_build`; anything else raises
+    :class:`_Unusual` and the caller composes nodes as before.
+    """
+    loader = kind(text)
+    resolvers: dict[Any, list[tuple[str, Any]]] = loader.yaml_implicit_resolvers
+    wildcard = resolvers.get(None, [])
+    by_first = {first: found + wildcard for first, found in resolvers.items() if first is not None}
+    constructors = loader.yaml_constructors
+    duplicates: list[tuple[int, Any]] = []
+    stack: list[Any] = []  # open LineDict / LineList
+    pending: list[Any] = []  # per open mapping: its key waiting for a value, or _NOKEY
+    pending_line: list[int] = []
+    root: Any = None
+    documents = 0
+    try:
+        while True:
+            event = loader.get_event()
+            kind_of = type(event)
+            line = event.start_mark.line + 1
+            if kind_of is ScalarEvent:
+                if event.anchor is not None:
+                    raise _Unusual
+                value: Any = event.value
+                tag = event.tag
+                if tag is not None and tag != "!":
+                    raise _Unusual
+                if tag is None and event.implicit[0]:
+                    for resolved, regexp in by_first.get(value[0] if value else "", wildcard):
+                        if regexp.match(value):
+                            make = constructors.get(resolved)
+                            if make is None or resolved == _STR:
+                                raise _Unusual
+                            value = make(loader, ScalarNode(resolved, value, event.start_mark, event.end_mark))
+                            break
+            elif kind_of is MappingStartEvent or kind_of is SequenceStartEvent:
+                if event.anchor is not None or (event.tag is not None and event.tag != "!"):
+                    raise _Unusual
+                if kind_of is MappingStartEvent:
+                    value = LineDict()
+                    value.key_lines = {}
+                else:
+                    value = LineList()
+                    value.item_lines = []
+                value.line = line
+            elif kind_of is MappingEndEvent or kind_of is SequenceEndEvent:
+                stack.pop()
+                if kind_of is MappingEndEvent:
+                    pending.pop()
+                    pending_line.pop()
+                continue
+            elif kind_of is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Unusual  # several documents: refused as the node path refuses them
+                continue
+            elif kind_of is StreamEndEvent:
+                break
+            elif kind_of is StreamStartEvent or kind_of is DocumentEndEvent:
+                continue
+            else:
+                assert kind_of is AliasEvent
+                raise _Unusual
+            if not stack:
+                root = value
+            else:
+                top = stack[-1]
+                if type(top) is LineList:
+                    top.append(value)
+                    top.item_lines.append(line)
+                else:
+                    key = pending[-1]
+                    if key is _NOKEY:
+                        if isinstance(value, (LineDict, LineList)):
+                            raise _Unusual
+                        pending[-1] = value
+                        pending_line[-1] = line
+                    else:
+                        if key in top:
+                            duplicates.append((pending_line[-1], key))
+                        top[key] = value
+                        top.key_lines[key] = pending_line[-1]
+                        pending[-1] = _NOKEY
+            if type(value) is LineDict:
+                stack.append(value)
+                pending.append(_NOKEY)
+                pending_line.append(0)
+            elif type(value) is LineList:
+                stack.append(value)
+    finally:
+        loader.dispose()
+    problems = [Problem(path, line, f"key {key!r} appears twice in the same block") for line, key in duplicates]
+    return root, problems

@@ -118,7 +118,7 @@ class FaqIndex(Postings):
         best: dict[int, tuple[float, int]] = {}
         recall: dict[int, float] = {}
         qids = {fid: qvec[f] for f in qvec if (fid := self.vocab.get(f)) is not None}
-        for doc_id, _ in heapq.nlargest(CANDIDATES, acc.items(), key=lambda kv: kv[1]):
+        for doc_id in heapq.nlargest(CANDIDATES, acc, key=acc.__getitem__):  # C-level key: same order, ties too
             cos, rec = self._cosine(doc_id, qids)
             entry = self.doc_entry[doc_id]
             if cos > best.get(entry, (-1.0, -1))[0]:
@@ -127,7 +127,7 @@ class FaqIndex(Postings):
         # Candidates: the entries best by closest phrasing and best by coverage. Features depend only
         # on the entry itself and on the best two by each measure, so the rest would rank far below.
         by_cos = heapq.nlargest(keep, best, key=lambda e: best[e][0])
-        pool = set(by_cos) | {e for e, _ in heapq.nlargest(keep, coverage.items(), key=lambda kv: kv[1])}
+        pool = set(by_cos) | set(heapq.nlargest(keep, coverage, key=coverage.__getitem__))
         total = sum(raw.values())
         raw_ids = {fid: w for f, w in raw.items() if (fid := self.vocab.get(f)) is not None}
         known = sum(w * w for f, w in raw.items() if f in self.vocab) / mass
@@ -200,24 +200,23 @@ class FaqIndex(Postings):
     def _coverage(self, raw: dict[str, float], info: float) -> dict[int, float]:
         """Per entry, the share of the query's squared TF-IDF mass that its bag contains (rare features)."""
         acc: dict[int, float] = {}
+        get, vocab, common, ptr, entries = acc.get, self.vocab, self.common, self.bag_ptr, self.bag_entry
         for f, w in raw.items():
-            fid = self.vocab.get(f)
-            if fid is None:
+            fid = vocab.get(f)
+            if fid is None or common[fid]:
                 continue
             share = w * w / info
-            start, end = self.bag_ptr[fid], self.bag_ptr[fid + 1]
-            if self.common[fid]:
-                continue
-            for e in self.bag_entry[start:end]:
-                acc[e] = acc.get(e, 0.0) + share
+            for e in entries[ptr[fid] : ptr[fid + 1]]:
+                acc[e] = get(e, 0.0) + share
         return acc
 
     def _cosine(self, doc_id: int, qids: dict[int, float]) -> tuple[float, float]:
         """Cosine with one phrasing, and the share of that phrasing (squared weights) in the query."""
         start, end = self.doc_ptr[doc_id], self.doc_ptr[doc_id + 1]
         cos = rec = 0.0
+        get = qids.get
         for f, w in zip(self.doc_feat[start:end], self.doc_w[start:end], strict=True):
-            qw = qids.get(f)
+            qw = get(f)
             if qw is not None:
                 cos += qw * w
                 rec += w * w

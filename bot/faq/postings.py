@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 from array import array
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, chain
 from typing import Self
 
 from bot.faq.entries import CONTENT_LANGS, FaqEntry
@@ -68,6 +70,7 @@ class Postings:
         keywords: list[tuple[str | frozenset[str], ...]] = []
         bags: list[set[str]] = []
         latin: set[str] = set()
+        seen_kw: dict[str, dict[str, float]] = {}  # keywords repeat across entries
         for idx, entry in enumerate(entries):
             bag: set[str] = set()
             if ANSWER_IN_BAG:
@@ -86,23 +89,24 @@ class Postings:
                 )
             )
             for kw in kws:
-                bag.update(features(kw))
+                if (kw_feats := seen_kw.get(kw)) is None:
+                    kw_feats = seen_kw[kw] = features(kw)
+                bag.update(kw_feats)
                 latin.update(latin_words(kw))
             keywords.append(tuple(keyword_key(kw) for kw in kws))
             bags.append(bag)
 
-        vocab: dict[str, int] = {}
-        df: list[int] = []
-        for _, feats, _ in raw:
-            for f in feats:
-                fid = vocab.setdefault(f, len(vocab))
-                if fid == len(df):
-                    df.append(0)
-                df[fid] += 1
+        # Feature ids in order of first occurrence (phrasings, then what only bags have), and how
+        # many phrasings have each; counted in C rather than feature by feature.
+        counts = Counter(chain.from_iterable(feats for _, feats, _ in raw))
+        vocab = {f: i for i, f in enumerate(dict.fromkeys(chain.from_iterable(feats for _, feats, _ in raw)))}
+        df = [counts[f] for f in vocab]
+        del counts
         for bag in bags:
-            for f in bag:
-                if vocab.setdefault(f, len(vocab)) == len(df):
-                    df.append(0)
+            if not vocab.keys() >= bag:
+                for f in bag:
+                    if vocab.setdefault(f, len(vocab)) == len(df):
+                        df.append(0)
         n = max(len(raw), 1)
         unknown_idf = UNKNOWN_WEIGHT * math.log(1 + n / 0.5)
         idf = array("f", (math.log(1 + n / c) if c else unknown_idf for c in df))
@@ -115,42 +119,55 @@ class Postings:
                 by_key.setdefault((word[0], len(word)), []).append(word)
         index.spelling = {k: tuple(v) for k, v in by_key.items()}
 
-        postings: list[list[tuple[int, float]]] = [[] for _ in vocab]
-        index.doc_ptr.append(0)
+        # Each phrasing's unit TF-IDF vector, features by id, straight into the flat arrays (the same
+        # arithmetic, in the same order, as unit_vector). Then the postings are those arrays ordered
+        # by feature: a stable sort keeps each feature's phrasings (and bag entries) in ascending order.
+        # Sorting and gathering run in C; a per-item Python loop took seconds at 25,000 phrasings.
+        log, sqrt = math.log, math.sqrt
+        doc_feat, doc_w, doc_of = index.doc_feat, index.doc_w, array("I")
+        doc_ptr = index.doc_ptr
+        doc_ptr.append(0)
         for doc_id, (entry_idx, feats, content) in enumerate(raw):
-            vec = index.unit_vector(feats)
+            fids = list(map(vocab.__getitem__, feats))
+            tfs = feats.values()
+            weights = [((1 + log(tf)) if tf >= 1 else tf) * idf[fid] for fid, tf in zip(fids, tfs, strict=True)]
+            length = sqrt(sum(w * w for w in weights))
             index.doc_entry.append(entry_idx)
-            for fid, w in sorted(vec.items()):
-                index.doc_feat.append(fid)
-                index.doc_w.append(w)
-                postings[fid].append((doc_id, w))
-            index.doc_ptr.append(len(index.doc_feat))
+            if length:
+                vec = sorted(zip(fids, weights, strict=True))
+                doc_feat.extend(fid for fid, _ in vec)
+                doc_w.extend(w / length for _, w in vec)
+                doc_of.extend(array("I", [doc_id]) * len(vec))
+            doc_ptr.append(len(doc_feat))
             index.doc_content.append(content)
-        index.post_ptr.append(0)
-        for plist in postings:
-            for doc_id, w in plist:
-                index.post_doc.append(doc_id)
-                index.post_w.append(w)
-            index.post_ptr.append(len(index.post_doc))
-        bag_lists: list[list[int]] = [[] for _ in vocab]
+        del raw
+        order = sorted(range(len(doc_feat)), key=doc_feat.__getitem__)
+        index.post_doc = array("I", map(doc_of.__getitem__, order))
+        index.post_w = array("f", map(doc_w.__getitem__, order))
+        index.post_ptr = _pointers(Counter(doc_feat), len(vocab))
+        del order, doc_of
+
+        bag_feat, bag_of = array("I"), array("I")
         for entry_idx, bag in enumerate(bags):
-            for f in bag:
-                bag_lists[vocab[f]].append(entry_idx)
-        index.bag_ptr.append(0)
-        for elist in bag_lists:
-            index.bag_entry.extend(elist)
-            index.bag_ptr.append(len(index.bag_entry))
+            bag_feat.extend(map(vocab.__getitem__, bag))
+            bag_of.extend(array("I", [entry_idx]) * len(bag))
+        del bags
+        order = sorted(range(len(bag_feat)), key=bag_feat.__getitem__)
+        index.bag_entry = array("I", map(bag_of.__getitem__, order))
+        bag_size = Counter(bag_feat)
+        index.bag_ptr = _pointers(bag_size, len(vocab))
+        del order, bag_feat, bag_of
         scale = math.log(max(len(entries), 2))
         index.topics = {
-            fid: math.log(len(entries) / len(bag_lists[fid])) / scale
+            fid: math.log(len(entries) / bag_size[fid]) / scale
             for f, fid in vocab.items()
-            if f.startswith("c:") and bag_lists[fid]
+            if f.startswith("c:") and bag_size[fid]
         }
 
         doc_limit = max(64, int(_COMMON_DF * n))
         bag_limit = max(64, int(_COMMON_DF * len(entries)))
         for fid in range(len(vocab)):
-            if df[fid] > doc_limit or len(bag_lists[fid]) > bag_limit:
+            if df[fid] > doc_limit or bag_size[fid] > bag_limit:
                 index.common[fid] = 1
         return index
 
@@ -174,6 +191,11 @@ class Postings:
         start, end = self.bag_ptr[fid], self.bag_ptr[fid + 1]
         i = bisect_left(self.bag_entry, entry, start, end)  # each feature's entries are in ascending order
         return i < end and self.bag_entry[i] == entry
+
+
+def _pointers(sizes: Counter[int], count: int) -> array[int]:
+    """Start offsets (and the end) of ``count`` consecutive runs with these sizes."""
+    return array("I", accumulate((sizes[i] for i in range(count)), initial=0))
 
 
 def latin_words(norm: str) -> Iterable[str]:

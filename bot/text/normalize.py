@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 from bot.text.pinyin import syllable
 from bot.text.script import to_simplified
@@ -112,8 +113,21 @@ def normalize(text: str, *, limit: int = _MAX_NORMALIZED) -> str:
     """Fold width, script, case, punctuation and spacing; keep at most ``limit`` characters."""
     text = unicodedata.normalize("NFKC", text[: limit * 2])
     text = to_simplified(_CANTONESE_HAI.sub("是", text)).casefold()
-    chars = [" " if unicodedata.category(ch) in _DROP_CATEGORIES else ch for ch in text]
-    return _SPACE_RE.sub(" ", "".join(chars)).strip()[:limit]
+    return _SPACE_RE.sub(" ", text.translate(_DROPPED)).strip()[:limit]
+
+
+class _Dropped(dict[int, str]):
+    """``str.translate`` table: punctuation, symbols and controls become a space, other characters
+    stay. Filled as characters are met (one category lookup per distinct character, not per
+    character of every text: loading 25,000 phrasings spent a second in the per-character loop)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        out = self[code] = " " if unicodedata.category(ch) in _DROP_CATEGORIES else ch
+        return out
+
+
+_DROPPED = _Dropped()
 
 
 _CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"  # as script.is_cjk_char
@@ -172,6 +186,7 @@ def _en_key(phrase: str) -> str:
     return " ".join(_en_word(w) for w in normalize(phrase).split() if w not in EN_STOPWORDS)
 
 
+@lru_cache(maxsize=1 << 16)
 def _en_word(run: str) -> str:
     return stem(canonical_en(run))
 

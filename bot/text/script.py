@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 from functools import cache
 from typing import Literal
@@ -78,7 +79,10 @@ def to_traditional(text: str, variant: Variant | None = None) -> str:
 
 def has_cjk(text: str) -> bool:
     """Whether the text contains at least one CJK ideograph."""
-    return any(is_cjk_char(ch) for ch in text)
+    return _CJK_RE.search(text) is not None
+
+
+_CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]")  # as is_cjk_char
 
 
 def looks_traditional(text: str) -> bool:

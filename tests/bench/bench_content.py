@@ -122,18 +122,28 @@ def measure(directory: Path) -> dict[str, float]:
 
     from bot.content.live import LiveFaq
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     live = LiveFaq(directory)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     gc.collect()
     phrasings = sum(len(q) for e in live.current.faq.entries for q in e.questions.values())
     return {
         "seconds": seconds,
-        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cpu": cpu,
+        "peak_mib": _peak_mib(),
         "entries": len(live.current.faq.entries),
         "phrasings": phrasings,
         "associations": len(live.current.directory.associations),
     }
+
+
+def _peak_mib() -> float:
+    """This process's peak RSS. ``ru_maxrss`` would do, but Linux carries it over from the parent
+    through fork and exec (the parent here holds the generated set: ~250 MiB); VmHWM starts afresh."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _in_child(directory: Path) -> dict[str, float]:
@@ -161,13 +171,13 @@ def main() -> None:
         big = Path(tmp) / "faq"
         write_big(big)
         rows = [("shipped faq/ (baseline)", _in_child(default_faq_dir())), ("big set (generated)", _in_child(big))]
-    print(f"{'content':<26}{'entries':>8}{'phrasings':>10}{'assoc.':>8}{'load s':>8}{'peak MiB':>10}")
+    print(f"{'content':<26}{'entries':>8}{'phrasings':>10}{'assoc.':>8}{'load s':>8}{'CPU s':>8}{'peak MiB':>10}")
     for name, r in rows:
         print(
             f"{name:<26}{r['entries']:>8.0f}{r['phrasings']:>10.0f}{r['associations']:>8.0f}"
-            f"{r['seconds']:>8.2f}{r['peak_mib']:>10.0f}"
+            f"{r['seconds']:>8.2f}{r['cpu']:>8.2f}{r['peak_mib']:>10.0f}"
         )
-    print("targets (big set): load ≤ 5 s, peak RSS ≤ 300 MiB")
+    print("targets (big set): load ≤ 5 s, peak RSS ≤ 300 MiB (wall time is inflated on a busy machine: see CPU s)")
 
 
 if __name__ == "__main__":
