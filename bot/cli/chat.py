@@ -28,7 +28,7 @@ from bot.config import Settings
 from bot.db.uow import session_scope
 from bot.faq.matcher import FaqIndex
 from bot.faq.smalltalk import classify
-from bot.messaging import local
+from bot.messaging import intake, local
 from bot.messaging.budget import Limits
 from bot.messaging.context import DELIVERER_KEY, RUNTIME_KEY
 from bot.messaging.localapi import LOCAL_TOKEN, Call, LocalBotApi, UpdateFactory
@@ -144,9 +144,13 @@ class TerminalChat:
         await self.app.initialize()
         if self.app.post_init:
             await self.app.post_init(self.app)
-        if self.lang:
-            with session_scope(self.app.bot_data[RUNTIME_KEY].engine) as s:
+        with session_scope(self.app.bot_data[RUNTIME_KEY].engine) as s:
+            if self.lang:
                 users.set_language(s, user_id=LOCAL_USER_ID, language=self.lang)
+            # Go on from the last session's numbering: an update id stored before is a duplicate and
+            # would be dropped without a word.
+            last = intake.last_update_id(s)
+        self.updates.next_update_id = self.updates.next_message_id = last + 1
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -218,6 +218,11 @@ def retry_later(
             s.add(row)
 
 
+def last_update_id(s: Session) -> int:
+    """The highest update id stored (0 if none): where a local chat's own numbering goes on from."""
+    return int(s.exec(select(func.coalesce(func.max(IntakeUpdate.update_id), 0))).one())
+
+
 def backlog(s: Session) -> int:
     return int(s.exec(select(func.count()).select_from(IntakeUpdate).where(IntakeUpdate.status == "pending")).one())
 

@@ -112,3 +112,17 @@ def test_coordinates_are_read_strictly() -> None:
 def test_the_terminal_speaks_both_languages() -> None:
     for zh, en in TERMINAL.values():
         assert zh and en and not re.search("[\u4e00-\u9fff]", en)
+
+
+async def test_a_second_session_in_the_same_folder_is_answered(tmp_path: Path) -> None:
+    """``qiaobot chat`` run again next to its ``qiaobot.db`` goes on from the stored update ids: a
+    number used before would be taken for a duplicate and the bot would say nothing."""
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'chat.db'}", faq_dir=FAQ_DIR)
+    replies: list[list[str]] = []
+    for _ in range(2):
+        async with TerminalChat(settings, "en") as terminal:
+            replies.append(texts(await terminal.send("/find is it far")))
+            replies.append(texts(await terminal.send("/help")))
+    assert all(replies), replies
+    assert replies[2] == replies[0] and replies[3] == replies[1]
+    assert any("is it far" in text for text in replies[2])
