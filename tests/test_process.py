@@ -75,7 +75,7 @@ def test_a_502_window_delays_the_answer_but_loses_nothing(running: Running) -> N
     wait_for(lambda: any(c.method == "getUpdates" for c in standin.api.calls))
     standin.api.fail("sendMessage", 502, times=2)
     standin.push(standin.factory.message(user, "护照丢了怎么办"))
-    texts = wait_for(lambda: replies(standin, user["id"]), timeout=30)
+    texts = wait_for(lambda: replies(standin, user["id"]), timeout=180)
     time.sleep(0.5)
     assert len(replies(standin, user["id"])) == len(texts) == 1
     assert "护照" in texts[0]

@@ -82,7 +82,7 @@ def test_three_processes_share_the_load_without_doubling_or_reordering(tmp_path:
             workdir.mkdir()
             procs.append(start_bot(workdir, api_port, "--webhook", WEBHOOK_LISTEN=f"127.0.0.1:{port}", **env))
         for port in ports:
-            wait_for(lambda port=port: _healthy(port), timeout=30)
+            wait_for(lambda port=port: _healthy(port), timeout=180)
 
         users = [
             {"id": 2**40 + n, "is_bot": False, "first_name": f"U{n}", "language_code": "zh-hans"} for n in range(USERS)
