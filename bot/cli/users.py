@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from bot.cli.common import CLI, env_for, group, open_existing
 from bot.config import Settings
+from bot.console.files import evict
 from bot.db.uow import session_scope
 from bot.users import service
 
@@ -37,8 +39,9 @@ def cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
     env = env_for(settings, engine)
     with session_scope(engine) as s:
         done = service.forget(s, env, CLI, args.user_id)
+    cached = evict(Path(settings.web_files_dir), done.file_ids)  # the console's copies of their attachments
     print(
         f"deleted: {done.tickets} report(s), {done.join_requests} join request(s), {done.questions} question(s), "
-        f"{done.updates} stored update(s), {done.messages} queued message(s)"
+        f"{done.updates} stored update(s), {done.messages} queued message(s), {cached} cached attachment(s)"
     )
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,22 @@ class FetchedFile:
         return self.content_type in INLINE_TYPES
 
 
+def _cached(cache: Path, file_id: str) -> tuple[Path, Path]:
+    key = hashlib.sha256(file_id.encode()).hexdigest()
+    return cache / f"{key}.bin", cache / f"{key}.json"
+
+
+def evict(cache: Path, file_ids: Iterable[str]) -> int:
+    """Delete the cached copies of these files (a person forgotten); returns how many were held."""
+    held = 0
+    for file_id in file_ids:
+        data, meta = _cached(cache, file_id)
+        held += data.exists()
+        data.unlink(missing_ok=True)
+        meta.unlink(missing_ok=True)
+    return held
+
+
 class TelegramFiles:
     def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
         self.settings = settings
@@ -40,8 +57,7 @@ class TelegramFiles:
         self.transport = transport
 
     def get(self, file_id: str, kind: str) -> FetchedFile:
-        key = hashlib.sha256(file_id.encode()).hexdigest()
-        data, meta = self.cache / f"{key}.bin", self.cache / f"{key}.json"
+        data, meta = _cached(self.cache, file_id)
         if data.exists() and meta.exists():
             info = json.loads(meta.read_text(encoding="utf-8"))
             return FetchedFile(data.read_bytes(), str(info["type"]), str(info["name"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,18 @@ class Forgotten:
     questions: int
     updates: int
     messages: int
+    file_ids: tuple[str, ...] = ()  # Telegram files of their attachments: a cache of them goes too
+
+
+def _file_ids(*attachment_lists: str) -> tuple[str, ...]:
+    found: list[str] = []
+    for raw in attachment_lists:
+        try:
+            items = json.loads(raw or "[]")
+        except ValueError:
+            continue
+        found += [str(a["file_id"]) for a in items if isinstance(a, dict) and a.get("file_id")]
+    return tuple(dict.fromkeys(found))
 
 
 def forget(s: Session, env: Env, actor: Actor, user_id: int) -> Forgotten:
@@ -51,6 +64,10 @@ def forget(s: Session, env: Env, actor: Actor, user_id: int) -> Forgotten:
     messages that carry their words, their name in the audit log, and their user row."""
     ticket_ids = [i for i in s.exec(select(Ticket.id).where(Ticket.user_id == user_id)).all() if i is not None]
     request_ids = [i for i in s.exec(select(JoinRequest.id).where(JoinRequest.user_id == user_id)).all() if i]
+    file_ids = _file_ids(
+        *s.exec(select(Ticket.attachments).where(col(Ticket.id).in_(ticket_ids))).all(),
+        *s.exec(select(TicketMessage.attachments).where(col(TicketMessage.ticket_id).in_(ticket_ids))).all(),
+    )
     s.execute(delete(TicketMessage).where(col(TicketMessage.ticket_id).in_(ticket_ids)))
     s.execute(delete(StaffPost).where(col(StaffPost.ticket_id).in_(ticket_ids)))
     s.execute(
@@ -88,7 +105,7 @@ def forget(s: Session, env: Env, actor: Actor, user_id: int) -> Forgotten:
     )
     s.execute(delete(User).where(col(User.id) == user_id))
     audit.record(s, actor, "forget_user", detail=f"{tickets} reports, {requests} join requests", now=env.now)
-    return Forgotten(tickets, requests, questions, updates, messages)
+    return Forgotten(tickets, requests, questions, updates, messages, file_ids)
 
 
 def _count(result: Any) -> int:

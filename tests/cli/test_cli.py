@@ -286,3 +286,48 @@ def test_chat_runs_from_any_directory_on_the_shipped_faq(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert shown("lost-passport", "en") in result.stdout
     assert (elsewhere / "qiaobot.db").exists()
+
+
+def test_forget_also_deletes_the_consoles_cached_copies_of_their_attachments(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str
+) -> None:
+    """A passport photo a staff member opened in the console is cached on disk: forgetting the person
+    deletes that copy too, and only theirs."""
+    from sqlmodel import Session
+
+    from bot.console.files import _cached
+    from bot.db.engine import create_db_engine
+    from bot.db.models import Ticket, TicketMessage
+
+    cache = tmp_path / "console-files"
+    cache.mkdir()
+    monkeypatch.setenv("WEB_FILES_DIR", str(cache))
+    assert run(capsys, "db", "upgrade")[0] == 0
+    engine = create_db_engine(db_url)
+    photo = json.dumps([{"type": "photo", "file_id": "PHOTO-77"}])
+    with Session(engine) as s:
+        for user, files in ((77, photo), (88, json.dumps([{"type": "document", "file_id": "DOC-88"}]))):
+            ticket = Ticket(
+                nonce=f"n{user}",
+                user_id=user,
+                chat_id=user,
+                queue_id="chaling",
+                place="chaling",
+                category="documents",
+                description="…",
+                language="zh-Hans",
+                attachments=files,
+            )
+            s.add(ticket)
+            s.flush()
+            assert ticket.id is not None
+            s.add(TicketMessage(ticket_id=ticket.id, direction="in", text="…", attachments=files))
+        s.commit()
+    engine.dispose()
+    for file_id in ("PHOTO-77", "DOC-88"):
+        for path in _cached(cache, file_id):
+            path.write_bytes(b"x")
+    code, out, _ = run(capsys, "users", "forget", "77", "--yes")
+    assert code == 0 and "1 report(s)" in out and "1 cached attachment(s)" in out
+    assert not any(p.exists() for p in _cached(cache, "PHOTO-77"))
+    assert all(p.exists() for p in _cached(cache, "DOC-88"))
