@@ -581,7 +581,7 @@ class Console:
         filename = quote(fetched.filename)
         headers = {
             "Content-Disposition": f"{disposition}; filename*=UTF-8''{filename}",
-            "Cache-Control": "private, max-age=3600",
+            "Cache-Control": "private, no-store",  # no copy left in a shared computer's cache
         }
         return Response(fetched.content, media_type=fetched.content_type, headers=headers)
 

@@ -33,8 +33,12 @@ def session_by_hash(s: Session, *, token_hash: str) -> StaffSession | None:
     return s.get(StaffSession, token_hash)
 
 
-def drop_sessions(s: Session, *, staff_id: int) -> None:
-    s.execute(delete(StaffSession).where(col(StaffSession.staff_id) == staff_id))
+def drop_sessions(s: Session, *, staff_id: int, keep: str | None = None) -> None:
+    """End the account's sessions (all but ``keep``, a token hash, when given)."""
+    stmt = delete(StaffSession).where(col(StaffSession.staff_id) == staff_id)
+    if keep is not None:
+        stmt = stmt.where(col(StaffSession.token_hash) != keep)
+    s.execute(stmt)
 
 
 def drop_expired(s: Session, *, now: datetime) -> None:

@@ -321,5 +321,7 @@ def change_password(s: Session, current: Current, *, old: str, new: str, now: da
         return "pw_same"
     account.password_hash, account.must_change_password = hash_password(new), False
     s.add(account)
+    assert account.id is not None
+    repo.drop_sessions(s, staff_id=account.id, keep=current.session.token_hash)  # a stolen one ends here
     audit.record(s, current.actor, "staff_password", detail=account.email, now=now)
     return None

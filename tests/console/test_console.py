@@ -402,3 +402,17 @@ def test_every_catalogue_key_has_both_languages(lang: str) -> None:
     catalog = Catalog.load()
     assert all(texts[lang].strip() for texts in catalog.texts.values())
     assert timedelta  # (imported for the clock helpers above)
+
+
+def test_changing_the_password_ends_the_accounts_other_sessions(world: World) -> None:
+    """A session someone else holds (a stolen cookie, a shared computer) ends with the password
+    change; the session that changed it goes on."""
+    world.account("chaling@example.org", "chaling")
+    elsewhere, here = world.client(), world.client()
+    assert sign_in(elsewhere, "chaling@example.org").status_code == 303
+    assert sign_in(here, "chaling@example.org").status_code == 303
+    assert elsewhere.get("/queue").status_code == 200
+    form = here.get("/account/password")
+    here.post("/account/password", data={"csrf": csrf_of(form.text), "old": PASSWORD, "new": "a new long password"})
+    assert here.get("/queue").status_code == 200
+    assert elsewhere.get("/queue").headers["location"].startswith("/login")
