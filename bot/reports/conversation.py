@@ -23,7 +23,7 @@ from bot.reports.federation import Elsewhere, Place
 from bot.reports.gazetteer import Resolution
 from bot.reports.notify import queue_name
 from bot.reports.rules import CATEGORIES, CATEGORY_BY_ID, Category
-from bot.text.i18n import localize, t
+from bot.text.i18n import Typed, localize, t
 from bot.text.language import UiLang, content_lang, parse
 from bot.text.normalize import normalize
 
@@ -240,13 +240,13 @@ def ask_place_confirm(draft: Draft, snapshot: Snapshot) -> list[Reply]:
     rows: list[list[dict[str, str]]] = []
     if places:
         first = places[0]
-        text = t("place_confirm", lang, typed=typed, path=full_path(snapshot, first, lang))
+        text = t("place_confirm", lang, typed=Typed(typed), path=full_path(snapshot, first, lang))
         rows.append([button(t("place_yes", lang), ReportStep("p", str(federation.places.index(first))))])
         for other in places[1:]:
             label = t("place_instead", lang, path=full_path(snapshot, other, lang))
             rows.append([button(label, ReportStep("p", str(federation.places.index(other))))])
     else:
-        text = t("place_outside_confirm", lang, typed=typed, where=outside_names(outside, lang))
+        text = t("place_outside_confirm", lang, typed=Typed(typed), where=outside_names(outside, lang))
     for i, other in enumerate(outside):  # one "not in Hunan" per place it may be (福州 or 抚州)
         rows.append([button(t("place_not_hunan", lang, where=outside_names([other], lang)), ReportStep("o", str(i)))])
     rows.append([button(t("place_retype", lang), ReportStep("re"))])
@@ -261,7 +261,7 @@ def ask_contact_check(draft: Draft, _: Snapshot) -> list[Reply]:
         [button(t("contact_use", lang), ReportStep("cu")), button(t("contact_again", lang), ReportStep("ca"))],
         [button(t("contact_none", lang), ReportStep("cn"))],
     ]
-    text = t("contact_implausible", lang, contact=draft.pending.get("contact", ""))
+    text = t("contact_implausible", lang, contact=Typed(draft.pending.get("contact", "")))
     return [Reply(hinted(text, lang), inline(rows))]
 
 
@@ -323,9 +323,9 @@ def summary(draft: Draft, snapshot: Snapshot, *, edit: int | None = None) -> Rep
         place=place_name(snapshot, draft.place or "", lang),
         queue=queue_name(snapshot.federation, draft.queue_id or "", lang),
         category=localize(category.label.get(cl), lang) if category else "",
-        description=preview(draft.description or "", lang),
+        description=Typed(preview(draft.description or "", lang)),
         attachments=len(draft.attachments),
-        contact=draft.contact if draft.contact else t("none", lang),
+        contact=Typed(draft.contact) if draft.contact else t("none", lang),
         identity=t("yes" if draft.share_identity else "no", lang),
     )
     return Reply(hinted(text, lang), summary_markup(lang), edit=edit)
@@ -858,7 +858,7 @@ def set_place(
     text = t("place_ok", lang, place=shown, queue=name)
     typed = (draft.typed_place or "").strip()
     if former and typed:  # 浏阳县 → 浏阳市: say what was understood from what was typed
-        text += "\n" + t("place_typed", lang, typed=typed[:60])
+        text += "\n" + t("place_typed", lang, typed=Typed(typed[:60]))
     replies = [*(lead or []), Reply(text)]
     if draft.editing:
         return to_summary(draft, snapshot, replies)

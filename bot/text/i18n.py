@@ -30,12 +30,27 @@ def catalog(locale: str) -> dict[str, str]:
     return data
 
 
+class Typed(str):
+    """Words a person typed, echoed back: shown as typed, never converted to Traditional (or to
+    Simplified) with the text around them."""
+
+    __slots__ = ()
+
+
 def t(key: str, lang: UiLang, /, **values: Any) -> str:
-    """The text ``key`` in ``lang`` with every value HTML-escaped."""
+    """The text ``key`` in ``lang`` with every value HTML-escaped; ``Typed`` values stay as typed."""
     text = catalog("en" if lang == "en" else "zh-Hans")[key]
-    if values:
-        text = text.format(**{k: html.escape(str(v), quote=False) for k, v in values.items()})
-    return localize(text, lang)
+    escaped = {k: html.escape(str(v), quote=False) for k, v in values.items()}
+    kept: dict[str, str] = {}
+    if lang == "zh-Hant":
+        for i, (k, v) in enumerate(values.items()):
+            if isinstance(v, Typed):  # a private-use mark stands in for it while the rest is converted
+                mark = f"\ue000{i}\ue001"
+                kept[mark], escaped[k] = escaped[k], mark
+    out = localize(text.format(**escaped) if values else text, lang)
+    for mark, value in kept.items():
+        out = out.replace(mark, value)
+    return out
 
 
 def localize(text: str, lang: UiLang) -> str:

@@ -307,3 +307,14 @@ async def test_step_words_are_never_stored_as_the_report(bot: BotHarness) -> Non
     await bot.send(user, "提交")
     [ticket] = q(tickets.for_user, bot.engine, user_id=4747)
     assert ticket.description == "村里修路把我家祖坟迁了，没人通知" and ticket.contact is None
+
+
+async def test_the_summary_echoes_the_description_and_contact_as_typed_for_traditional_readers(
+    bot: BotHarness,
+) -> None:
+    """The summary around them is in Traditional, but the user's own words are theirs: a Simplified
+    description or Taiwan's 台北 is not rewritten (臺北, 資訊) on the way back."""
+    typed = "我在台北的护照过期了，里面的信息需要证明"
+    summary = await reach_summary(bot, description=typed, contact="微信 taipei_mei")
+    assert typed in summary["text"] and "微信 taipei_mei" in summary["text"]
+    assert "請確認" in summary["text"] and "臺北" not in summary["text"]
