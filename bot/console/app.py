@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -160,14 +161,15 @@ class Console:
             lstrip_blocks=True,
         )
         self.lifetime = timedelta(minutes=settings.web_session_minutes)
+        self._sign_ins = threading.Lock()
 
     # -- the application ------------------------------------------------------------------
 
     def routes(self) -> list[Route | Mount]:
         return [
             self.page("/", self.home),
-            self.page("/login", self.login, auth="none", methods=["GET", "POST"]),
-            self.page("/login/totp", self.login_totp, auth="partial", methods=["GET", "POST"]),
+            self.page("/login", self.login, auth="none", methods=["GET", "POST"], serial=True),
+            self.page("/login/totp", self.login_totp, auth="partial", methods=["GET", "POST"], serial=True),
             self.page("/logout", self.logout, auth="none", methods=["POST"]),
             self.page("/account", self.account),
             self.page("/account/2fa", self.enrol, auth="partial", methods=["GET", "POST"]),
@@ -190,16 +192,33 @@ class Console:
         return Starlette(routes=self.routes())
 
     def page(
-        self, path: str, fn: Callable[[Rq], Response], *, auth: Auth = "full", methods: list[str] | None = None
+        self,
+        path: str,
+        fn: Callable[[Rq], Response],
+        *,
+        auth: Auth = "full",
+        methods: list[str] | None = None,
+        serial: bool = False,
     ) -> Route:
+        """``serial``: one request at a time, up to its commit — sign-in attempts, so that parallel
+        guesses each see the failures before them and the limit holds."""
+
         async def endpoint(request: Request) -> Response:
             form: dict[str, str] = {}
             if request.method == "POST":
                 async with request.form(max_files=0, max_fields=64, max_part_size=64 * 1024) as data:
                     form = {k: v for k, v in data.items() if isinstance(v, str)}
+            if serial and request.method == "POST":
+                return await run_in_threadpool(self._one_at_a_time, request, form, fn, auth)
             return await run_in_threadpool(self._handle, request, form, fn, auth)
 
         return Route(path, endpoint, methods=methods or ["GET"])
+
+    def _one_at_a_time(
+        self, request: Request, form: dict[str, str], fn: Callable[[Rq], Response], auth: Auth
+    ) -> Response:
+        with self._sign_ins:
+            return self._handle(request, form, fn, auth)
 
     def _handle(self, request: Request, form: dict[str, str], fn: Callable[[Rq], Response], auth: Auth) -> Response:
         chosen = as_lang(request.query_params.get("lang"))

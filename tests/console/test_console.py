@@ -416,3 +416,27 @@ def test_changing_the_password_ends_the_accounts_other_sessions(world: World) ->
     here.post("/account/password", data={"csrf": csrf_of(form.text), "old": PASSWORD, "new": "a new long password"})
     assert here.get("/queue").status_code == 200
     assert elsewhere.get("/queue").headers["location"].startswith("/login")
+
+
+def test_parallel_guesses_cannot_outrun_the_sign_in_limit(world: World) -> None:
+    """Twelve wrong passwords sent at once: each attempt sees the failures before it, so exactly
+    five are checked and the rest are refused as too many — not twelve guesses in the window."""
+    import threading
+
+    world.account("chaling@example.org", "chaling")
+    app = world.app()
+    clients = [TestClient(app, base_url="http://testserver", follow_redirects=False) for _ in range(12)]
+    forms = [csrf_of(c.get("/login").text) for c in clients]
+    start, statuses = threading.Barrier(len(clients)), []
+
+    def guess(client: TestClient, csrf: str) -> None:
+        start.wait(timeout=120)
+        data = {"email": "chaling@example.org", "password": "wrong password", "csrf": csrf}
+        statuses.append(client.post("/login", data=data).status_code)
+
+    threads = [threading.Thread(target=guess, args=pair) for pair in zip(clients, forms, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert sorted(statuses) == [200] * 5 + [429] * 7
