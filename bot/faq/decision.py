@@ -18,7 +18,11 @@ Each candidate entry comes with ``FEATURES`` (computed by :mod:`bot.faq.matcher`
   is in one entry, 护照 in many: inverse entry frequency, 0–1);
 - ``other_topic``: the same for the query's concepts the entry lacks (a question about a 驾照 is not
   about a 护照, however much else it shares with passport renewal; one about a phone, which no
-  entry has, is about none of them).
+  entry has, is about none of them);
+- ``core_gap``: how much of the entry's central concept the query lacks — the share of the entry's
+  phrasings with its most frequent concept, less the share with the query's best one (a question
+  about booking a hotel is not about using a passport as ID, though that entry mentions hotels:
+  nearly all its phrasings have 护照 or 身份证, the question neither).
 
 Two logistic models (``matcher_model.json``, fitted by ``tests/bench/fit_decision.py`` on the
 development questions only) turn them into probabilities: the ranker, that an entry is the one
@@ -48,6 +52,7 @@ FEATURES: tuple[str, ...] = (
     "abroad",
     "topic",
     "other_topic",
+    "core_gap",
 )
 ANSWER_FEATURES: tuple[str, ...] = ("p", "lead", *FEATURES)
 MODEL_PATH = Path(__file__).with_name("matcher_model.json")

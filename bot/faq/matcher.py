@@ -159,6 +159,7 @@ class FaqIndex(Postings):
             if len(rows) == 1:
                 other_cos = other_cov = 0.0
             topic = max((t for fid, t in concepts if self.in_bag(fid, e)), default=0.0)
+            central = max((self.share(fid, e) for fid, _ in concepts), default=0.0)
             other_topic = max((t for fid, t in concepts if not self.in_bag(fid, e)), default=0.0)
             x = (
                 cos,
@@ -174,6 +175,7 @@ class FaqIndex(Postings):
                 abroad,
                 topic,
                 other_topic,
+                self.core[e] - central,
             )
             out.append(Candidate(e, self.entry_ids[e], x, self.model.probability(x), phrasing))
         out.sort(key=lambda c: (-c.probability, c.entry))

@@ -63,6 +63,10 @@ class Postings:
     latin: frozenset[str] = frozenset()  # Latin words of phrasings and keywords, for spelling correction
     spelling: dict[tuple[str, int], tuple[str, ...]] = field(default_factory=dict)  # by first letter, length
     topics: dict[int, float] = field(default_factory=dict)  # concept feature → inverse entry frequency, 0–1
+    # For concept features: the share of the entry's phrasings that have it, beside ``bag_entry``
+    # (0 for other features); and per entry the largest such share (its central concept's).
+    bag_share: array[float] = field(default_factory=_empty_f32)
+    core: array[float] = field(default_factory=_empty_f32)
 
     @classmethod
     def from_entries(cls, entries: Sequence[FaqEntry]) -> Self:
@@ -164,6 +168,8 @@ class Postings:
             if f.startswith("c:") and bag_size[fid]
         }
 
+        index.bag_share, index.core = _concept_shares(index, len(entries))
+
         doc_limit = max(64, int(_COMMON_DF * n))
         bag_limit = max(64, int(_COMMON_DF * len(entries)))
         for fid in range(len(vocab)):
@@ -186,11 +192,38 @@ class Postings:
         return {self.vocab[f]: w / norm for f, w in raw.items()} if norm else {}
 
     def in_bag(self, fid: int, entry: int) -> bool:
+        return self._bag_slot(fid, entry) >= 0
+
+    def share(self, fid: int, entry: int) -> float:
+        """The share of the entry's phrasings that have this concept (0 for other features)."""
+        slot = self._bag_slot(fid, entry)
+        return self.bag_share[slot] if slot >= 0 else 0.0
+
+    def _bag_slot(self, fid: int, entry: int) -> int:
         if fid < 0:
-            return False
+            return -1
         start, end = self.bag_ptr[fid], self.bag_ptr[fid + 1]
         i = bisect_left(self.bag_entry, entry, start, end)  # each feature's entries are in ascending order
-        return i < end and self.bag_entry[i] == entry
+        return i if i < end and self.bag_entry[i] == entry else -1
+
+
+def _concept_shares(index: Postings, n_entries: int) -> tuple[array[float], array[float]]:
+    """``bag_share`` and ``core``: how many of each entry's phrasings have each concept.
+
+    Walks only the concepts' postings (a few per phrasing), not every feature of every phrasing.
+    """
+    phrasings = Counter(index.doc_entry)
+    share = array("f", bytes(4 * len(index.bag_entry)))
+    core = array("f", bytes(4 * n_entries))
+    ptr, docs, doc_entry = index.post_ptr, index.post_doc, index.doc_entry
+    for fid in index.topics:
+        having = Counter(doc_entry[d] for d in docs[ptr[fid] : ptr[fid + 1]])
+        for entry, count in having.items():
+            slot = index._bag_slot(fid, entry)
+            value = count / phrasings[entry]
+            share[slot] = value
+            core[entry] = max(core[entry], value)
+    return share, core
 
 
 def _pointers(sizes: Counter[int], count: int) -> array[int]:

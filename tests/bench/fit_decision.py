@@ -59,7 +59,15 @@ from bot.text.script import to_traditional  # noqa: E402
 # What one more suggestion button costs, in percentage points of questions whose right entry is
 # offered: a list of three is harder to read than one, so suggestions must earn their place.
 BUTTON_COST = 1.0
-DEV_SETS = (ROOT / "tests" / "data" / "eval" / "dev.yaml", ROOT / "tests" / "data" / "faq_eval.yaml")
+# What buttons shown to an off-topic message cost, per percentage point of such messages: less than a
+# right entry missed (issue 10 asks the right entry to be answered or offered for ≥ 98 % of questions;
+# an off-topic message with a few buttons still reads "I can't answer this" above them).
+OFFTOPIC_NOISE = 0.25
+DEV_SETS = (
+    ROOT / "tests" / "data" / "eval" / "dev.yaml",
+    ROOT / "tests" / "data" / "eval" / "dev2.yaml",
+    ROOT / "tests" / "data" / "faq_eval.yaml",
+)
 
 
 @dataclass(frozen=True)
@@ -247,7 +255,7 @@ def fit(queries: Sequence[Query], *, loo_weight: float, max_wrong: float, max_of
             shown = [len(r.suggestions) for r in results if r.match is None and r.suggestions]
             mean_shown = sum(shown) / len(shown) if shown else 0.0
             # Right entries offered, less the noise: off-topic messages given buttons, extra buttons.
-            value = rep.offered_pct - 0.5 * rep.offtopic_suggested_pct - BUTTON_COST * mean_shown
+            value = rep.offered_pct - OFFTOPIC_NOISE * rep.offtopic_suggested_pct - BUTTON_COST * mean_shown
             key = (round(value, 6), -suggest, close)
             if best_s is None or key > best_s[0]:
                 best_s = (key, model)

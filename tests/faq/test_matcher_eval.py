@@ -1,7 +1,8 @@
 """The matcher on the labelled evaluation sets: the figures reached stay reached.
 
-``tests/data/eval/dev.yaml`` (and the older ``faq_eval.yaml``) are what ``tests/bench/fit_decision.py``
-fits the decision model on; ``tests/data/eval/heldout.yaml`` was measured once the model was fixed.
+``tests/data/eval/dev.yaml``, ``dev2.yaml`` (the held-out part until December 2026, no longer blind) and
+the older ``faq_eval.yaml`` are what ``tests/bench/fit_decision.py`` fits the decision model on;
+``tests/data/eval/heldout.yaml`` (written blind in December 2026) is measured once a model is fixed.
 The matcher is deterministic, so these are regression bounds at (a little under) the figures reached,
 not timing tests. If a change moves them, look at ``qiaobot faq eval FILE`` before moving a bound.
 """
@@ -19,11 +20,13 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 # (set, min % answered correctly, max % answered wrongly, min % right entry answered or suggested,
 #  max % off-topic answered)
-# Reached: dev 74.3 / 0.9 / 94.7 / 3.6; faq_eval 80.4 / 1.7 / 92.7 / 0.0; held-out 75.2 / 2.5 / 90.9 / 6.8.
+# Reached: dev 75.6 / 0.7 / 97.8 / 3.6; dev2 76.5 / 2.2 / 94.0 / 2.7; faq_eval 82.7 / 0.6 / 97.2 / 0.0;
+# held-out 74.0 / 3.5 / 93.0 / 6.7 (issue 10's targets, not met: ≥ 90 / ≤ 2 / ≥ 98 / ≤ 3).
 BOUNDS = [
-    ("eval/dev.yaml", 74.0, 1.0, 94.5, 4.0),
-    ("faq_eval.yaml", 80.0, 2.0, 92.5, 2.0),
-    ("eval/heldout.yaml", 75.0, 2.6, 90.5, 6.8),
+    ("eval/dev.yaml", 75.5, 1.0, 97.5, 4.0),
+    ("eval/dev2.yaml", 76.0, 2.5, 93.5, 3.0),
+    ("faq_eval.yaml", 82.5, 1.0, 97.0, 1.0),
+    ("eval/heldout.yaml", 73.5, 3.6, 92.5, 7.0),
 ]
 
 
