@@ -17,6 +17,7 @@ from bot.db.uow import session_scope
 from bot.reports import export
 from bot.reports.federation import Federation
 from bot.reports.scorecard import scorecard, scorecard_csv, subtree, table_rows
+from bot.reports.workdays import china
 
 LANGS = ["zh-Hans", "zh-Hant", "en"]
 
@@ -73,7 +74,14 @@ def cmd_scorecard(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     engine, federation, queues = opened
     with session_scope(engine) as s:
-        card = scorecard(s, queues=queues, weeks=args.weeks, now=utcnow(), federation=federation)
+        card = scorecard(
+            s,
+            queues=queues,
+            weeks=args.weeks,
+            now=utcnow(),
+            federation=federation,
+            calendar=china(settings.sla_work_hours),
+        )
     if args.csv:
         sys.stdout.write(scorecard_csv(card, lang=args.lang))
         return 0

@@ -667,7 +667,7 @@ class Console:
         raw = rq.query("weeks")
         weeks = int(raw) if raw in {str(n) for n in WEEKS} else 12
         queues = [picked] if picked else scope
-        card = scorecard(rq.s, queues=queues, weeks=weeks, now=rq.now, federation=federation)
+        card = scorecard(rq.s, queues=queues, weeks=weeks, now=rq.now, federation=federation, calendar=rq.env.calendar)
         return card, picked, weeks, scope
 
     def scorecard_page(self, rq: Rq) -> Response:

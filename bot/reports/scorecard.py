@@ -41,7 +41,7 @@ from sqlmodel import Session
 from bot.reports import repo
 from bot.reports.federation import Federation
 from bot.reports.repo import TicketFacts
-from bot.reports.rules import OPEN, Status
+from bot.reports.rules import OPEN, Status, WorkCalendar, due_at
 from bot.text.i18n import t
 from bot.text.language import UiLang, parse
 
@@ -103,16 +103,27 @@ class Timeline:
             state = is_open
         return state
 
-    def breach(self, sla_hours: dict[str, float]) -> tuple[datetime, str] | None:
+    def breach(self, sla: Sla) -> tuple[datetime, str] | None:
         """When the report first missed its SLA, and the queue it was in then (or None)."""
         found: list[tuple[datetime, str]] = [*self.escalations, *self.sla_flags]
-        hours = sla_hours.get(self.first_queue)
-        if hours is not None:
-            due = self.filed_at + timedelta(hours=hours)
+        due = sla.due(self.first_queue, self.filed_at)
+        if due is not None:
             response = self.first_response
             if response is None or response > due:
                 found.append((due, self.queue_at(due)))
         return min(found, key=lambda x: x[0]) if found else None
+
+
+@dataclass(frozen=True)
+class Sla:
+    """Each queue's first-response time in working hours, counted on the calendar escalation uses."""
+
+    hours: dict[str, float] = field(default_factory=dict)
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+
+    def due(self, queue: str, filed_at: datetime) -> datetime | None:
+        hours = self.hours.get(queue)
+        return None if hours is None else due_at(filed_at, hours, calendar=self.calendar)
 
 
 def timeline(facts: TicketFacts) -> Timeline:
@@ -200,7 +211,7 @@ def p90(values: Sequence[float]) -> float | None:
 
 
 def figures(
-    lines: Iterable[Timeline], start: datetime, end: datetime, scope: Callable[[str], bool], sla: dict[str, float]
+    lines: Iterable[Timeline], start: datetime, end: datetime, scope: Callable[[str], bool], sla: Sla
 ) -> Figures:
     """The figures for what happened in ``[start, end)`` (backlog: open at ``end``) in the queues of ``scope``."""
 
@@ -262,13 +273,18 @@ def compute(
     weeks: int,
     now: datetime,
     sla_hours: dict[str, float] | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> Scorecard:
-    """The scorecard over already-read facts (pure): ``weeks`` weeks up to ``now``."""
+    """The scorecard over already-read facts (pure): ``weeks`` weeks up to ``now``.
+
+    SLA hours are working hours on ``calendar`` (default: Beijing office hours, Monday to Friday), as
+    for escalation: a report filed on Friday evening is not late on Saturday.
+    """
     if weeks < 1:
         raise ValueError("weeks must be at least 1")
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    sla = sla_hours or {}
+    sla = Sla(sla_hours or {}, calendar or WorkCalendar())
     lines = [timeline(f) for f in facts]
     current = week_start(now)
     starts = [current - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
@@ -313,16 +329,18 @@ def scorecard(
     weeks: int = 12,
     now: datetime,
     federation: Federation | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> Scorecard:
     """The scorecard of ``queues`` (None: all) for the last ``weeks`` weeks up to ``now``.
 
-    Pass the ``federation`` for its SLA hours: without it, only the SLA job's records count as
-    breaches (not a first response later than the SLA).
+    Pass the ``federation`` for its SLA hours (working hours on ``calendar``, the one escalation
+    uses): without it, only the SLA job's records count as breaches (not a first response later
+    than the SLA).
     """
     start = week_start(now) - timedelta(weeks=max(weeks, 1) - 1)
     facts = repo.ticket_facts(session, active_since=start.astimezone(UTC), filed_before=now)
     sla = {q.id: q.sla_hours for q in federation.queues} if federation is not None else None
-    return compute(facts, queues=queues, weeks=weeks, now=now, sla_hours=sla)
+    return compute(facts, queues=queues, weeks=weeks, now=now, sla_hours=sla, calendar=calendar)
 
 
 # -- rendering: CSV and an SVG chart ---------------------------------------------------------

@@ -245,3 +245,34 @@ def test_svg_chart_has_twelve_weeks_of_bars_and_is_inert(engine: Engine, live_fa
     assert heights[9] == pytest.approx(2 * heights[11]) and heights[8] == pytest.approx(heights[11])
     assert heights[11] > 0
     assert "每周反映" in weekly_chart_svg(card, lang="zh-Hans")
+
+
+def test_sla_counts_working_hours_as_escalation_does() -> None:
+    """A county report filed on Friday at 17:00 (7 working hours: 1 working day) is not late over the
+    weekend; with no reply it is late from Monday 17:00 — when escalation moves it up too."""
+    from bot.reports.repo import TicketFacts
+    from bot.reports.rules import WorkCalendar
+    from bot.reports.scorecard import compute
+
+    filed = bj(11, 20, 17)  # a Friday
+    facts = TicketFacts(
+        id=1,
+        queue_id="chaling",
+        category="documents",
+        place="茶陵县",
+        status="new",
+        claimed_by_name=None,
+        rating=None,
+        created_at=filed.astimezone(UTC),
+        updated_at=filed.astimezone(UTC),
+        first_reply=None,
+        events=((filed.astimezone(UTC), "filed", "queue=chaling category=documents"),),
+    )
+
+    def breaches(now: datetime) -> int:
+        card = compute([facts], queues=None, weeks=1, now=now, sla_hours={"chaling": 7}, calendar=WorkCalendar())
+        return card.totals.breaches
+
+    assert breaches(bj(11, 22, 12)) == 0  # Sunday
+    assert breaches(bj(11, 23, 16, 59)) == 0  # Monday, a minute before the 7th working hour ends
+    assert breaches(bj(11, 24, 9)) == 1  # Tuesday
