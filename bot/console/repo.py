@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.db.models import LoginAttempt, StaffAccount, StaffSession
@@ -60,3 +60,14 @@ def record_failure(s: Session, *, email: str, ip: str, now: datetime) -> None:
 
 def clear_failures(s: Session, *, email: str) -> None:
     s.execute(delete(LoginAttempt).where(col(LoginAttempt.email) == email))
+
+
+def advance_totp_step(s: Session, *, staff_id: int, step: int) -> bool:
+    """Record ``step`` as the account's last accepted TOTP step, only if it is later (atomically)."""
+    last = col(StaffAccount.totp_last_step)
+    result = s.execute(
+        update(StaffAccount)
+        .where(col(StaffAccount.id) == staff_id, or_(last.is_(None), last < step))
+        .values(totp_last_step=step)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

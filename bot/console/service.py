@@ -262,9 +262,35 @@ def csrf_ok(session: StaffSession, given: str) -> bool:
 # -- two-factor ------------------------------------------------------------------------------
 
 
-def verify_code(secret: str, code: str, now: datetime) -> bool:
+def code_step(secret: str, code: str, now: datetime) -> int | None:
+    """The 30-second step whose code this is (now, or one step either side for clock drift), or None."""
     code = "".join(ch for ch in code if ch.isdigit())
-    return len(code) == 6 and pyotp.TOTP(secret).verify(code, for_time=now, valid_window=1)
+    if len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current, current - 1, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def verify_code(secret: str, code: str, now: datetime) -> bool:
+    return code_step(secret, code, now) is not None
+
+
+def _use_code(s: Session, account: StaffAccount, secret: str, code: str, now: datetime) -> bool:
+    """Accept a code once: its step must be later than the last accepted one (RFC 6238 §5.2).
+
+    One conditional UPDATE, so two requests racing with the same code cannot both pass.
+    """
+    step = code_step(secret, code, now)
+    if step is None or account.id is None:
+        return False
+    if not repo.advance_totp_step(s, staff_id=account.id, step=step):
+        return False
+    account.totp_last_step = step
+    return True
 
 
 def second_factor(s: Session, current: Current, *, code: str, ip: str, now: datetime) -> SignIn:
@@ -272,7 +298,7 @@ def second_factor(s: Session, current: Current, *, code: str, ip: str, now: date
     account, session = current.account, current.session
     if rate_limited(s, email=account.email, ip=ip, now=now):
         return SignIn("limited")
-    if session.stage != "totp" or not account.totp_secret or not verify_code(account.totp_secret, code, now):
+    if session.stage != "totp" or not account.totp_secret or not _use_code(s, account, account.totp_secret, code, now):
         repo.record_failure(s, email=account.email, ip=ip, now=now)
         return SignIn("bad")
     session.stage = "full"
@@ -295,10 +321,10 @@ def otpauth_uri(secret: str, email: str) -> str:
 
 def confirm_enrolment(s: Session, current: Current, *, code: str, now: datetime) -> bool:
     """The first code from the authenticator app proves the secret was taken: 2FA is on."""
-    secret = current.session.pending_secret
-    if secret is None or not verify_code(secret, code, now):
-        return False
     account, session = current.account, current.session
+    secret = session.pending_secret
+    if secret is None or not _use_code(s, account, secret, code, now):
+        return False
     account.totp_secret, session.pending_secret = secret, None
     s.add(account)
     first_sign_in = session.stage == "enrol"

@@ -328,6 +328,7 @@ class StaffAccount(SQLModel, table=True):
     role: str = Field(default="agent", max_length=8)  # agent | lead | admin
     queue_id: str = Field(max_length=64)
     totp_secret: str | None = Field(default=None, max_length=64)  # set once enrolment is confirmed
+    totp_last_step: int | None = None  # the 30-second step of the last code accepted: never accepted twice
     must_change_password: bool = False
     disabled: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

@@ -440,3 +440,22 @@ def test_parallel_guesses_cannot_outrun_the_sign_in_limit(world: World) -> None:
     for thread in threads:
         thread.join(timeout=300)
     assert sorted(statuses) == [200] * 5 + [429] * 7
+
+
+def test_a_totp_code_is_accepted_once(world: World) -> None:
+    """A code seen over a shoulder (or sent twice) opens one session, not two; the next step's code works."""
+    secret = pyotp.random_base32()
+    world.account("admin@example.org", "hunan", "admin", totp=secret)
+    code = pyotp.TOTP(secret).at(world.clock())
+    first, second = world.client(), world.client()
+    for client in (first, second):
+        assert sign_in(client, "admin@example.org").headers["location"] == "/login/totp"
+    form = first.get("/login/totp")
+    assert first.post("/login/totp", data={"csrf": csrf_of(form.text), "code": code}).headers["location"] == "/queue"
+    form = second.get("/login/totp")
+    replay = second.post("/login/totp", data={"csrf": csrf_of(form.text), "code": code})
+    assert replay.status_code == 200 and "验证码不正确" in replay.text
+    assert second.get("/queue").headers["location"] == "/login/totp"
+    world.clock.advance(seconds=30)
+    fresh = pyotp.TOTP(secret).at(world.clock())
+    assert second.post("/login/totp", data={"csrf": csrf_of(form.text), "code": fresh}).headers["location"] == "/queue"
