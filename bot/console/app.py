@@ -134,6 +134,16 @@ class Rq:
     def query(self, name: str) -> str:
         return str(self.request.query_params.get(name, "")).strip()
 
+    @property
+    def next(self) -> str:
+        """Where to go once signed in (a page of this console, or nothing)."""
+        target = self.query("next")[:512]
+        return target if safe_next(target) else ""
+
+    @property
+    def next_query(self) -> str:
+        return f"?{urlencode({'next': self.next})}" if self.next else ""
+
     def path_int(self, name: str) -> int:
         raw = str(self.request.path_params.get(name, ""))
         if not raw.isdigit() or len(raw) > 12:
@@ -293,12 +303,14 @@ class Console:
         stage = current.session.stage
         if auth == "partial":
             return
+        here = rq.request.url.path
+        back = f"?{urlencode({'next': here})}" if safe_next(here) and here not in _SIGN_IN_PAGES else ""
         if stage == "totp":
-            raise Redirect("/login/totp")
+            raise Redirect("/login/totp" + back)
         if stage == "enrol":
-            raise Redirect("/account/2fa")
-        if current.account.must_change_password and rq.request.url.path != "/account/password":
-            raise Redirect("/account/password")
+            raise Redirect("/account/2fa" + back)
+        if current.account.must_change_password and here != "/account/password":
+            raise Redirect("/account/password" + back)
         if auth == "admin" and current.account.role != "admin":
             raise NotFound
 
@@ -370,7 +382,7 @@ class Console:
         if rq.request.method == "GET":
             if rq.current is not None and rq.current.session.stage == "full":
                 return self.back(rq, "/queue")
-            return self.render(rq, "login.html", {"error": None, "email": "", "next": rq.query("next")})
+            return self.render(rq, "login.html", {"error": None, "email": "", "next": rq.next})
         email = rq.form.get("email", "").strip()[:254]
         result = accounts.sign_in(
             rq.s,
@@ -383,29 +395,32 @@ class Console:
         if result.outcome != "ok" or result.token is None:
             error = "login_limited" if result.outcome == "limited" else "login_bad"
             status = 429 if error == "login_limited" else 200
-            return self.render(rq, "login.html", {"error": error, "email": email, "next": rq.query("next")}, status)
+            return self.render(rq, "login.html", {"error": error, "email": email, "next": rq.next}, status)
         if rq.current is not None:
             accounts.sign_out(rq.s, token=rq.request.cookies.get(SESSION_COOKIE), now=rq.now)
         rq.cookies[SESSION_COOKIE] = result.token
         rq.cookies[PRE_COOKIE] = None
         if result.stage == "totp":
-            return self.back(rq, "/login/totp")
+            return self.back(rq, "/login/totp" + rq.next_query)
         if result.stage == "enrol":
-            return self.back(rq, "/account/2fa")
-        target = rq.query("next")
-        return self.back(rq, target if target.startswith("/") and not target.startswith("//") else "/queue")
+            return self.back(rq, "/account/2fa" + rq.next_query)
+        return self.back(rq, rq.next or "/queue")
 
     def login_totp(self, rq: Rq) -> Response:
         me = rq.me
         if me.session.stage != "totp":
             return self.back(rq, "/queue")
         if rq.request.method == "GET":
-            return self.render(rq, "totp.html", {"error": None})
-        result = accounts.second_factor(rq.s, me, code=rq.form.get("code", "")[:16], ip=self.client_ip(rq), now=rq.now)
-        if result.outcome != "ok":
+            return self.render(rq, "totp.html", {"error": None, "next": rq.next})
+        result = accounts.second_factor(
+            rq.s, me, code=rq.form.get("code", "")[:16], ip=self.client_ip(rq), now=rq.now, lifetime=self.lifetime
+        )
+        if result.outcome != "ok" or result.token is None:
             error = "login_limited" if result.outcome == "limited" else "totp_bad"
-            return self.render(rq, "totp.html", {"error": error}, 429 if error == "login_limited" else 200)
-        return self.back(rq, "/queue")
+            status = 429 if error == "login_limited" else 200
+            return self.render(rq, "totp.html", {"error": error, "next": rq.next}, status)
+        rq.cookies[SESSION_COOKIE] = result.token
+        return self.back(rq, rq.next or "/queue")
 
     def logout(self, rq: Rq) -> Response:
         accounts.sign_out(rq.s, token=rq.request.cookies.get(SESSION_COOKIE), now=rq.now)
@@ -426,15 +441,27 @@ class Console:
         secret = accounts.enrolment_secret(rq.s, me)
         error = None
         if rq.request.method == "POST":
-            if accounts.confirm_enrolment(rq.s, me, code=rq.form.get("code", "")[:16], now=rq.now):
-                return self.back(rq, "/queue", self.catalog("enrol_done", rq.lang))
+            done = accounts.confirm_enrolment(
+                rq.s, me, code=rq.form.get("code", "")[:16], now=rq.now, lifetime=self.lifetime
+            )
+            if done.outcome == "ok":
+                if done.token is not None:
+                    rq.cookies[SESSION_COOKIE] = done.token
+                return self.back(rq, rq.next or "/queue", self.catalog("enrol_done", rq.lang))
             error = "totp_bad"
         uri = accounts.otpauth_uri(secret, me.account.email)
         qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
         return self.render(
             rq,
             "enrol.html",
-            {"secret": secret, "uri": uri, "qr": qr, "error": error, "required": me.session.stage == "enrol"},
+            {
+                "secret": secret,
+                "uri": uri,
+                "qr": qr,
+                "error": error,
+                "required": me.session.stage == "enrol",
+                "next": rq.next,
+            },
         )
 
     def password(self, rq: Rq) -> Response:
@@ -445,8 +472,9 @@ class Console:
                 rq.s, me, old=rq.form.get("old", "")[:1024], new=rq.form.get("new", "")[:1024], now=rq.now
             )
             if error is None:
-                return self.back(rq, "/queue", self.catalog("pw_done", rq.lang))
-        return self.render(rq, "password.html", {"error": error, "must": me.account.must_change_password})
+                return self.back(rq, rq.next or "/queue", self.catalog("pw_done", rq.lang))
+        context = {"error": error, "must": me.account.must_change_password, "next": rq.next}
+        return self.render(rq, "password.html", context)
 
     # -- reports -----------------------------------------------------------------------------
 
@@ -779,6 +807,15 @@ _OPEN_ORDER = (Status.NEW, Status.REOPENED, Status.CLAIMED, Status.WAITING)
 
 def _content(lang: Lang) -> Literal["zh", "en"]:
     return "en" if lang == "en" else "zh"
+
+
+# Pages not worth coming back to after signing in (the queue is where one lands anyway).
+_SIGN_IN_PAGES = frozenset({"/", "/queue", "/login", "/login/totp", "/account/2fa", "/account/password", "/logout"})
+
+
+def safe_next(target: str) -> bool:
+    """A path on this site (never another host: no ``//host``, no backslashes or control characters)."""
+    return target.startswith("/") and not target.startswith("//") and not any(c in target for c in "\\\r\n\t")
 
 
 def due_time(ticket: Ticket, federation: Any, calendar: WorkCalendar) -> datetime | None:

@@ -293,18 +293,25 @@ def _use_code(s: Session, account: StaffAccount, secret: str, code: str, now: da
     return True
 
 
-def second_factor(s: Session, current: Current, *, code: str, ip: str, now: datetime) -> SignIn:
-    """The TOTP code after the password: the session becomes a full one."""
+def second_factor(s: Session, current: Current, *, code: str, ip: str, now: datetime, lifetime: timedelta) -> SignIn:
+    """The TOTP code after the password: a full session replaces the half-signed-in one (a new
+    token, so a token seen before the second factor is worth nothing after it)."""
     account, session = current.account, current.session
     if rate_limited(s, email=account.email, ip=ip, now=now):
         return SignIn("limited")
     if session.stage != "totp" or not account.totp_secret or not _use_code(s, account, account.totp_secret, code, now):
         repo.record_failure(s, email=account.email, ip=ip, now=now)
         return SignIn("bad")
-    session.stage = "full"
-    s.add(session)
+    token = _renew(s, current, now=now, lifetime=lifetime)
     _signed_in(s, account, now)
-    return SignIn("ok")
+    return SignIn("ok", token)
+
+
+def _renew(s: Session, current: Current, *, now: datetime, lifetime: timedelta) -> str:
+    """End the current session and open a full one for the same account: the new cookie's value."""
+    s.delete(current.session)
+    s.flush()
+    return open_session(s, current.account, stage="full", now=now, lifetime=lifetime)
 
 
 def enrolment_secret(s: Session, current: Current) -> str:
@@ -319,21 +326,24 @@ def otpauth_uri(secret: str, email: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
 
 
-def confirm_enrolment(s: Session, current: Current, *, code: str, now: datetime) -> bool:
-    """The first code from the authenticator app proves the secret was taken: 2FA is on."""
+def confirm_enrolment(s: Session, current: Current, *, code: str, now: datetime, lifetime: timedelta) -> SignIn:
+    """The first code from the authenticator app proves the secret was taken: 2FA is on.
+
+    When this completes a sign-in (an admin's first), a full session replaces the current one, as
+    after a second factor: ``token`` is the new cookie value; from the account page it is None.
+    """
     account, session = current.account, current.session
     secret = session.pending_secret
     if secret is None or not _use_code(s, account, secret, code, now):
-        return False
+        return SignIn("bad")
     account.totp_secret, session.pending_secret = secret, None
     s.add(account)
-    first_sign_in = session.stage == "enrol"
-    session.stage = "full"
-    s.add(session)
     audit.record(s, current.actor, "staff_totp_on", detail=account.email, now=now)
-    if first_sign_in:
-        _signed_in(s, account, now)
-    return True
+    if session.stage != "enrol":
+        return SignIn("ok")
+    token = _renew(s, current, now=now, lifetime=lifetime)
+    _signed_in(s, account, now)
+    return SignIn("ok", token)
 
 
 def change_password(s: Session, current: Current, *, old: str, new: str, now: datetime) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pyotp
 import pytest
@@ -459,3 +460,62 @@ def test_a_totp_code_is_accepted_once(world: World) -> None:
     world.clock.advance(seconds=30)
     fresh = pyotp.TOTP(secret).at(world.clock())
     assert second.post("/login/totp", data={"csrf": csrf_of(form.text), "code": fresh}).headers["location"] == "/queue"
+
+
+def test_the_second_factor_gives_a_new_session_and_keeps_where_the_person_was_going(world: World) -> None:
+    """A token seen before the TOTP step is worth nothing after it; a link followed while signed out
+    (a notice e-mail's /reports/N) still lands there after the password and the code."""
+    secret = pyotp.random_base32()
+    world.account("admin@example.org", "hunan", "admin", totp=secret)
+    client = world.client()
+    assert client.get("/reports/1").headers["location"] == "/login?next=%2Freports%2F1"
+    page = client.get("/login?next=%2Freports%2F1")
+    answer = client.post(
+        "/login?next=%2Freports%2F1",
+        data={"email": "admin@example.org", "password": PASSWORD, "csrf": csrf_of(page.text)},
+    )
+    assert answer.headers["location"] == "/login/totp?next=%2Freports%2F1"
+    half = client.cookies.get("qb_session")
+    form = client.get(answer.headers["location"])
+    assert 'action="/login/totp?next=/reports/1"' in form.text
+    code = pyotp.TOTP(secret).at(world.clock())
+    done = client.post("/login/totp?next=%2Freports%2F1", data={"csrf": csrf_of(form.text), "code": code})
+    assert done.headers["location"] == "/reports/1"
+    full = client.cookies.get("qb_session")
+    assert half and full and half != full
+    stale = world.client()
+    stale.cookies.set("qb_session", half)
+    assert stale.get("/queue").headers["location"].startswith("/login")
+    assert client.get("/queue").status_code == 200
+
+
+def test_next_survives_a_forced_password_change_and_never_leaves_the_site(world: World) -> None:
+    world.account("chaling@example.org", "chaling")
+    with session_scope(world.engine) as s:
+        from bot.console import repo
+
+        row = repo.account_by_email(s, email="chaling@example.org")
+        assert row is not None
+        row.must_change_password = True
+    client = world.client()
+    sign_in(client, "chaling@example.org")
+    moved = client.get("/joins")
+    assert moved.headers["location"] == "/account/password?next=%2Fjoins"
+    form = client.get(moved.headers["location"])
+    changed = client.post(
+        moved.headers["location"],
+        data={"csrf": csrf_of(form.text), "old": PASSWORD, "new": "a much longer passphrase 2026"},
+    )
+    assert changed.headers["location"] == "/joins"
+    for hostile in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "/a\r\nSet-Cookie: x=1"):
+        other = world.client()
+        page = other.get("/login")
+        answer = other.post(
+            "/login?" + urlencode({"next": hostile}),
+            data={
+                "email": "chaling@example.org",
+                "password": "a much longer passphrase 2026",
+                "csrf": csrf_of(page.text),
+            },
+        )
+        assert answer.headers["location"] == "/queue", hostile
