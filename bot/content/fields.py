@@ -42,14 +42,16 @@ class Reader:
         self.problems.append(Problem(self.path, line, message, "warning"))
 
     def keys(self, node: LineDict, where: str, allowed: set[str], required: set[str]) -> None:
-        for key in node:
-            if key not in allowed:
-                self.error(
-                    node.line_of(key),
-                    f"{where}: unknown field {key!r} (allowed: {', '.join(sorted(allowed))})",
-                )
-        for key in sorted(required - set(node)):
-            self.error(node.line, f"{where}: missing required field {key!r}")
+        if not node.keys() <= allowed:
+            for key in node:
+                if key not in allowed:
+                    self.error(
+                        node.line_of(key),
+                        f"{where}: unknown field {key!r} (allowed: {', '.join(sorted(allowed))})",
+                    )
+        if missing := required - node.keys():
+            for key in sorted(missing):
+                self.error(node.line, f"{where}: missing required field {key!r}")
 
     def text(self, node: LineDict, key: str, where: str) -> str | None:
         value = node.get(key)

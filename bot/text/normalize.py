@@ -111,8 +111,12 @@ _MAX_NORMALIZED = 600
 
 def normalize(text: str, *, limit: int = _MAX_NORMALIZED) -> str:
     """Fold width, script, case, punctuation and spacing; keep at most ``limit`` characters."""
-    text = unicodedata.normalize("NFKC", text[: limit * 2])
-    text = to_simplified(_CANTONESE_HAI.sub("是", text)).casefold()
+    text = text[: limit * 2]
+    if text.isascii():  # NFKC and OpenCC leave ASCII as it is; casefold() is lower() there
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKC", text)
+        text = to_simplified(_CANTONESE_HAI.sub("是", text)).casefold()
     return _SPACE_RE.sub(" ", text.translate(_DROPPED)).strip()[:limit]
 
 

@@ -84,9 +84,19 @@ def romanize(text: str) -> str:
     common reading rather than the one its phrase asks for (重庆 → zhongqing, not chongqing) — both
     the names and what people type go through it, so they still meet.
     """
-    codes, syllables = _table("romanized")
-    out = []
-    for ch in text:
-        code = ord(ch)
-        out.append((syllables[codes[code - _FIRST]] if _FIRST <= code <= _LAST else "") or ch)
-    return "".join(out)
+    return text.translate(_ROMANIZED)
+
+
+class _Romanized(dict[int, str]):
+    """``str.translate`` table: a CJK character becomes its syllable, anything else stays. Filled as
+    characters are met (10,000 association names went character by character through Python)."""
+
+    def __missing__(self, code: int) -> str:
+        codes, syllables = _table("romanized")
+        out = (syllables[codes[code - _FIRST]] if _FIRST <= code <= _LAST else "") or chr(code)
+        if code <= _LAST:  # kept for the characters people write (not for every code point one could send)
+            self[code] = out
+        return out
+
+
+_ROMANIZED = _Romanized()
