@@ -91,13 +91,13 @@ class Reader:
 
     def text_lists(
         self, node: LineDict, key: str, where: str, *, required: bool
-    ) -> dict[ContentLang, list[tuple[str, int]]] | None:
-        """A ``{zh: [text…], en: [text…]}`` field, each text with its line."""
+    ) -> dict[ContentLang, tuple[str, ...]] | None:
+        """A ``{zh: [text…], en: [text…]}`` field (a language missing is left out)."""
         inner = self.mapping(node, key, where)
         if inner is None:
             return None
         self.keys(inner, f"{where} {key}", set(CONTENT_LANGS), set(CONTENT_LANGS) if required else set())
-        out: dict[ContentLang, list[tuple[str, int]]] = {}
+        out: dict[ContentLang, tuple[str, ...]] = {}
         for lang in CONTENT_LANGS:
             if lang not in inner:
                 continue
@@ -105,11 +105,11 @@ class Reader:
             if not isinstance(items, LineList) or (required and not items):
                 self.error(inner.line_of(lang), f"{where} {key}.{lang} must be a non-empty list of texts")
                 continue
-            good: list[tuple[str, int]] = []
+            good: list[str] = []
             for i, item in enumerate(items):
-                if isinstance(item, str) and item.strip():
-                    good.append((item.strip(), items.line_of(i)))
+                if isinstance(item, str) and (text := item.strip()):
+                    good.append(text)
                 else:
                     self.error(items.line_of(i), f"{where} {key}.{lang}: expected text, got {describe(item)}")
-            out[lang] = good
+            out[lang] = tuple(good)
         return out

@@ -19,7 +19,7 @@ from operator import mul
 from typing import Self
 
 from bot.faq.entries import CONTENT_LANGS, FaqEntry
-from bot.text.normalize import EN_STOPWORDS, features, normalize, words
+from bot.text.normalize import EN_STOPWORDS, features, features_and_words, normalize, words
 from bot.text.script import has_cjk
 from bot.text.synonyms import canonical_zh
 
@@ -82,8 +82,8 @@ class Postings:
             for lang in CONTENT_LANGS:
                 for phrasing in entry.questions.get(lang, ()):
                     norm = normalize(phrasing)
-                    feats = features(norm)
-                    raw.append((idx, feats, " ".join(words(norm))))
+                    feats, content_words = features_and_words(norm)
+                    raw.append((idx, feats, " ".join(content_words)))
                     bag.update(feats)
                     latin.update(latin_words(norm))
             kws: dict[str, None] = {}

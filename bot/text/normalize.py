@@ -223,16 +223,31 @@ def features(text: str, *, correct: Callable[[str], str] | None = None) -> dict[
 
     ``correct`` may replace a Latin word the index does not know by one it knows (a typo).
     """
+    return _features(text, correct, None)
+
+
+def features_and_words(text: str) -> tuple[dict[str, float], list[str]]:
+    """``features(text)`` and ``words(text)`` in one pass over the text (building an index)."""
+    out: list[str] = []
+    return _features(text, None, out), out
+
+
+def _features(text: str, correct: Callable[[str], str] | None, out: list[str] | None) -> dict[str, float]:
     feats: dict[str, float] = {}
     get = feats.get
     previous = ""
     for cjk, run in _runs(text):
         if cjk:
             previous = ""
-            for seg in _zh_segments(cjk):
+            segments = _zh_segments(cjk)
+            if out is not None:
+                out.extend(segments)
+            for seg in segments:
                 _zh_features(seg, feats)
         elif run not in EN_STOPWORDS:
             word = _en_word(correct(run) if correct else run)
+            if out is not None:
+                out.append(word)
             for key, weight in _word_features(word):
                 feats[key] = get(key, 0.0) + weight
             for key in (word, f"{previous} {word}"):

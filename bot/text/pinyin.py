@@ -32,9 +32,12 @@ def _table(spelling: str = "feature") -> tuple[array[int], tuple[str, ...]]:
     codes: array[int] = array("H", bytes(2 * (_LAST - _FIRST + 1)))
     syllables: dict[str, int] = {"": 0}
     toneless = _toneless if spelling == "feature" else _toneless_v
+    plain: dict[str, str] = {}  # 42,000 characters share 1,500 readings
     for char_code, reading in _readings():
         if _FIRST <= char_code <= _LAST and reading:
-            codes[char_code - _FIRST] = syllables.setdefault(toneless(reading), len(syllables))
+            if (sound := plain.get(reading)) is None:
+                sound = plain[reading] = toneless(reading)
+            codes[char_code - _FIRST] = syllables.setdefault(sound, len(syllables))
     return codes, tuple(syllables)
 
 
