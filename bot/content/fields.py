@@ -42,14 +42,16 @@ class Reader:
         self.problems.append(Problem(self.path, line, message, "warning"))
 
     def keys(self, node: LineDict, where: str, allowed: set[str], required: set[str]) -> None:
-        for key in node:
-            if key not in allowed:
-                self.error(
-                    node.line_of(key),
-                    f"{where}: unknown field {key!r} (allowed: {', '.join(sorted(allowed))})",
-                )
-        for key in sorted(required - set(node)):
-            self.error(node.line, f"{where}: missing required field {key!r}")
+        if not node.keys() <= allowed:
+            for key in node:
+                if key not in allowed:
+                    self.error(
+                        node.line_of(key),
+                        f"{where}: unknown field {key!r} (allowed: {', '.join(sorted(allowed))})",
+                    )
+        if missing := required - node.keys():
+            for key in sorted(missing):
+                self.error(node.line, f"{where}: missing required field {key!r}")
 
     def text(self, node: LineDict, key: str, where: str) -> str | None:
         value = node.get(key)
@@ -89,13 +91,13 @@ class Reader:
 
     def text_lists(
         self, node: LineDict, key: str, where: str, *, required: bool
-    ) -> dict[ContentLang, list[tuple[str, int]]] | None:
-        """A ``{zh: [text…], en: [text…]}`` field, each text with its line."""
+    ) -> dict[ContentLang, tuple[str, ...]] | None:
+        """A ``{zh: [text…], en: [text…]}`` field (a language missing is left out)."""
         inner = self.mapping(node, key, where)
         if inner is None:
             return None
         self.keys(inner, f"{where} {key}", set(CONTENT_LANGS), set(CONTENT_LANGS) if required else set())
-        out: dict[ContentLang, list[tuple[str, int]]] = {}
+        out: dict[ContentLang, tuple[str, ...]] = {}
         for lang in CONTENT_LANGS:
             if lang not in inner:
                 continue
@@ -103,11 +105,11 @@ class Reader:
             if not isinstance(items, LineList) or (required and not items):
                 self.error(inner.line_of(lang), f"{where} {key}.{lang} must be a non-empty list of texts")
                 continue
-            good: list[tuple[str, int]] = []
+            good: list[str] = []
             for i, item in enumerate(items):
-                if isinstance(item, str) and item.strip():
-                    good.append((item.strip(), items.line_of(i)))
+                if isinstance(item, str) and (text := item.strip()):
+                    good.append(text)
                 else:
                     self.error(items.line_of(i), f"{where} {key}.{lang}: expected text, got {describe(item)}")
-            out[lang] = good
+            out[lang] = tuple(good)
         return out

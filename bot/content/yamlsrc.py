@@ -192,36 +192,34 @@ def _from_events(kind: type[Any], path: Path, text: str) -> tuple[Any, list[Prob
     :class:`_Unusual` and the caller composes nodes as before.
     """
     loader = kind(text)
-    resolvers: dict[Any, list[tuple[str, Any]]] = loader.yaml_implicit_resolvers
-    wildcard = resolvers.get(None, [])
-    by_first = {first: found + wildcard for first, found in resolvers.items() if first is not None}
-    constructors = loader.yaml_constructors
+    plain = _PlainScalars(loader)  # a plain scalar's value, by its text: the same texts recur
     duplicates: list[tuple[int, Any]] = []
-    stack: list[Any] = []  # open LineDict / LineList
-    pending: list[Any] = []  # per open mapping: its key waiting for a value, or _NOKEY
-    pending_line: list[int] = []
+    # The open collection (None before the root), whether it is a list, its key waiting for a value
+    # (a mapping's) and that key's line; the enclosing ones' in ``outer``.
+    top: Any = None
+    is_list = False
+    key: Any = _NOKEY
+    key_line = 0
+    outer: list[tuple[Any, bool, Any, int]] = []
     root: Any = None
     documents = 0
+    get_event = loader.get_event
     try:
         while True:
-            event = loader.get_event()
+            event = get_event()
             kind_of = type(event)
-            line = event.start_mark.line + 1
             if kind_of is ScalarEvent:
                 if event.anchor is not None:
                     raise _Unusual
-                value: Any = event.value
                 tag = event.tag
-                if tag is not None and tag != "!":
-                    raise _Unusual
                 if tag is None and event.implicit[0]:
-                    for resolved, regexp in by_first.get(value[0] if value else "", wildcard):
-                        if regexp.match(value):
-                            make = constructors.get(resolved)
-                            if make is None or resolved == _STR:
-                                raise _Unusual
-                            value = make(loader, ScalarNode(resolved, value, event.start_mark, event.end_mark))
-                            break
+                    value: Any = plain.get(event.value, _UNUSUAL)
+                    if value is _UNUSUAL:
+                        value = plain.resolve(event)
+                elif tag is None or tag == "!":
+                    value = event.value
+                else:
+                    raise _Unusual
             elif kind_of is MappingStartEvent or kind_of is SequenceStartEvent:
                 if event.anchor is not None or (event.tag is not None and event.tag != "!"):
                     raise _Unusual
@@ -231,12 +229,9 @@ def _from_events(kind: type[Any], path: Path, text: str) -> tuple[Any, list[Prob
                 else:
                     value = LineList()
                     value.item_lines = []
-                value.line = line
+                value.line = event.start_mark.line + 1
             elif kind_of is MappingEndEvent or kind_of is SequenceEndEvent:
-                stack.pop()
-                if kind_of is MappingEndEvent:
-                    pending.pop()
-                    pending_line.pop()
+                top, is_list, key, key_line = outer.pop()
                 continue
             elif kind_of is DocumentStartEvent:
                 documents += 1
@@ -250,33 +245,55 @@ def _from_events(kind: type[Any], path: Path, text: str) -> tuple[Any, list[Prob
             else:
                 assert kind_of is AliasEvent
                 raise _Unusual
-            if not stack:
+            if top is None:
                 root = value
+            elif is_list:
+                top.append(value)
+                top.item_lines.append(event.start_mark.line + 1)
+            elif key is _NOKEY:
+                if kind_of is not ScalarEvent:
+                    raise _Unusual
+                key = value
+                key_line = event.start_mark.line + 1
             else:
-                top = stack[-1]
-                if type(top) is LineList:
-                    top.append(value)
-                    top.item_lines.append(line)
-                else:
-                    key = pending[-1]
-                    if key is _NOKEY:
-                        if isinstance(value, (LineDict, LineList)):
-                            raise _Unusual
-                        pending[-1] = value
-                        pending_line[-1] = line
-                    else:
-                        if key in top:
-                            duplicates.append((pending_line[-1], key))
-                        top[key] = value
-                        top.key_lines[key] = pending_line[-1]
-                        pending[-1] = _NOKEY
-            if type(value) is LineDict:
-                stack.append(value)
-                pending.append(_NOKEY)
-                pending_line.append(0)
-            elif type(value) is LineList:
-                stack.append(value)
+                if key in top:
+                    duplicates.append((key_line, key))
+                top[key] = value
+                top.key_lines[key] = key_line
+                key = _NOKEY
+            if kind_of is not ScalarEvent:
+                outer.append((top, is_list, key, key_line))
+                top, is_list, key = value, kind_of is SequenceStartEvent, _NOKEY
     finally:
         loader.dispose()
     problems = [Problem(path, line, f"key {key!r} appears twice in the same block") for line, key in duplicates]
     return root, problems
+
+
+_UNUSUAL = object()
+
+
+class _PlainScalars(dict[str, Any]):
+    """Plain scalars' values by their text (the same texts recur), each resolved once as the
+    loader's implicit resolvers and safe constructors make it: text, ``yes``, a number, a date…
+    Such values are immutable, so sharing them is safe."""
+
+    def __init__(self, loader: Any) -> None:
+        super().__init__()
+        self.loader = loader
+        resolvers: dict[Any, list[tuple[str, Any]]] = loader.yaml_implicit_resolvers
+        self.wildcard = resolvers.get(None, [])
+        self.by_first = {first: found + self.wildcard for first, found in resolvers.items() if first is not None}
+
+    def resolve(self, event: Any) -> Any:  # a ScalarEvent
+        text = event.value
+        value: Any = text
+        for resolved, regexp in self.by_first.get(text[0] if text else "", self.wildcard):
+            if regexp.match(text):
+                make = self.loader.yaml_constructors.get(resolved)
+                if make is None or resolved == _STR:
+                    raise _Unusual
+                value = make(self.loader, ScalarNode(resolved, text, event.start_mark, event.end_mark))
+                break
+        self[text] = value
+        return value

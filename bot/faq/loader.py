@@ -163,9 +163,9 @@ def _entry(reader: Reader, item: object, line: int, categories: set[str] | None)
     return FaqEntry(
         id=eid or "",
         category=category,
-        questions={lang: tuple(t for t, _ in questions[lang]) for lang in CONTENT_LANGS},
+        questions={lang: questions[lang] for lang in CONTENT_LANGS},
         answer=answer,
-        keywords={lang: tuple(t for t, _ in keywords.get(lang, [])) for lang in CONTENT_LANGS},
+        keywords={lang: keywords.get(lang, ()) for lang in CONTENT_LANGS},
         links=links,
     )
 

@@ -14,11 +14,12 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, chain
+from itertools import accumulate, chain, repeat
+from operator import mul
 from typing import Self
 
 from bot.faq.entries import CONTENT_LANGS, FaqEntry
-from bot.text.normalize import EN_STOPWORDS, features, normalize, words
+from bot.text.normalize import EN_STOPWORDS, features, features_and_words, normalize, words
 from bot.text.script import has_cjk
 from bot.text.synonyms import canonical_zh
 
@@ -74,7 +75,9 @@ class Postings:
         keywords: list[tuple[str | frozenset[str], ...]] = []
         bags: list[set[str]] = []
         latin: set[str] = set()
-        seen_kw: dict[str, dict[str, float]] = {}  # keywords repeat across entries
+        # Keywords repeat across entries: each is normalised, featurised and keyed once.
+        normalized: dict[str, str] = {}
+        seen_kw: dict[str, tuple[dict[str, float], str | frozenset[str]]] = {}
         for idx, entry in enumerate(entries):
             bag: set[str] = set()
             if ANSWER_IN_BAG:
@@ -83,28 +86,33 @@ class Postings:
             for lang in CONTENT_LANGS:
                 for phrasing in entry.questions.get(lang, ()):
                     norm = normalize(phrasing)
-                    feats = features(norm)
-                    raw.append((idx, feats, " ".join(words(norm))))
+                    feats, content_words = features_and_words(norm)
+                    raw.append((idx, feats, " ".join(content_words)))
                     bag.update(feats)
                     latin.update(latin_words(norm))
-            kws = tuple(
-                dict.fromkeys(
-                    k for lang in CONTENT_LANGS for kw in entry.keywords.get(lang, ()) if (k := normalize(kw))
-                )
-            )
+            kws: dict[str, None] = {}
+            for lang in CONTENT_LANGS:
+                for kw in entry.keywords.get(lang, ()):
+                    if (k := normalized.get(kw)) is None:
+                        k = normalized[kw] = normalize(kw)
+                    if k:
+                        kws[k] = None
+            keys: list[str | frozenset[str]] = []
             for kw in kws:
-                if (kw_feats := seen_kw.get(kw)) is None:
-                    kw_feats = seen_kw[kw] = features(kw)
-                bag.update(kw_feats)
-                latin.update(latin_words(kw))
-            keywords.append(tuple(keyword_key(kw) for kw in kws))
+                if (known := seen_kw.get(kw)) is None:
+                    known = seen_kw[kw] = (features(kw), keyword_key(kw))
+                    latin.update(latin_words(kw))
+                bag.update(known[0])
+                keys.append(known[1])
+            keywords.append(tuple(keys))
             bags.append(bag)
 
         # Feature ids in order of first occurrence (phrasings, then what only bags have), and how
         # many phrasings have each; counted in C rather than feature by feature.
+        # (A Counter keeps its keys in the order first met.)
         counts = Counter(chain.from_iterable(feats for _, feats, _ in raw))
-        vocab = {f: i for i, f in enumerate(dict.fromkeys(chain.from_iterable(feats for _, feats, _ in raw)))}
-        df = [counts[f] for f in vocab]
+        vocab = {f: i for i, f in enumerate(counts)}
+        df = list(counts.values())
         del counts
         for bag in bags:
             if not vocab.keys() >= bag:
@@ -127,24 +135,26 @@ class Postings:
         # arithmetic, in the same order, as unit_vector). Then the postings are those arrays ordered
         # by feature: a stable sort keeps each feature's phrasings (and bag entries) in ascending order.
         # Sorting and gathering run in C; a per-item Python loop took seconds at 25,000 phrasings.
-        log, sqrt = math.log, math.sqrt
-        doc_feat, doc_w, doc_of = index.doc_feat, index.doc_w, array("I")
-        doc_ptr = index.doc_ptr
+        sqrt, fid_of, idf_of = math.sqrt, vocab.__getitem__, idf.__getitem__
+        factor_of = _TfFactor().__getitem__  # tf → 1 + log(tf) (or tf below 1): few distinct values
+        doc_feat, doc_w, doc_entry, doc_content = index.doc_feat, index.doc_w, index.doc_entry, index.doc_content
+        doc_ptr, sizes = index.doc_ptr, array("I")
         doc_ptr.append(0)
-        for doc_id, (entry_idx, feats, content) in enumerate(raw):
-            fids = list(map(vocab.__getitem__, feats))
-            tfs = feats.values()
-            weights = [((1 + log(tf)) if tf >= 1 else tf) * idf[fid] for fid, tf in zip(fids, tfs, strict=True)]
-            length = sqrt(sum(w * w for w in weights))
-            index.doc_entry.append(entry_idx)
+        for entry_idx, feats, content in raw:
+            fids = list(map(fid_of, feats))
+            weights = list(map(mul, map(factor_of, feats.values()), map(idf_of, fids)))
+            length = sqrt(sum(map(mul, weights, weights)))
+            doc_entry.append(entry_idx)
             if length:
                 vec = sorted(zip(fids, weights, strict=True))
-                doc_feat.extend(fid for fid, _ in vec)
-                doc_w.extend(w / length for _, w in vec)
-                doc_of.extend(array("I", [doc_id]) * len(vec))
+                doc_feat.extend([fid for fid, _ in vec])
+                doc_w.extend([w / length for _, w in vec])
+            sizes.append(len(doc_feat) - doc_ptr[-1])
             doc_ptr.append(len(doc_feat))
-            index.doc_content.append(content)
+            doc_content.append(content)
         del raw
+        doc_of = array("I", chain.from_iterable(map(repeat, range(len(sizes)), sizes)))
+        del sizes
         order = sorted(range(len(doc_feat)), key=doc_feat.__getitem__)
         index.post_doc = array("I", map(doc_of.__getitem__, order))
         index.post_w = array("f", map(doc_w.__getitem__, order))
@@ -152,9 +162,9 @@ class Postings:
         del order, doc_of
 
         bag_feat, bag_of = array("I"), array("I")
-        for entry_idx, bag in enumerate(bags):
-            bag_feat.extend(map(vocab.__getitem__, bag))
-            bag_of.extend(array("I", [entry_idx]) * len(bag))
+        for bag in bags:
+            bag_feat.extend(map(fid_of, bag))
+        bag_of.extend(chain.from_iterable(map(repeat, range(len(bags)), map(len, bags))))
         del bags
         order = sorted(range(len(bag_feat)), key=bag_feat.__getitem__)
         index.bag_entry = array("I", map(bag_of.__getitem__, order))
@@ -224,6 +234,14 @@ def _concept_shares(index: Postings, n_entries: int) -> tuple[array[float], arra
             share[slot] = value
             core[entry] = max(core[entry], value)
     return share, core
+
+
+class _TfFactor(dict[float, float]):
+    """The term-frequency factor of a TF-IDF weight, worked out once per distinct frequency."""
+
+    def __missing__(self, tf: float) -> float:
+        out = self[tf] = (1 + math.log(tf)) if tf >= 1 else tf
+        return out
 
 
 def _pointers(sizes: Counter[int], count: int) -> array[int]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import lru_cache
 
 from bot.text.pinyin import syllable
@@ -111,8 +111,12 @@ _MAX_NORMALIZED = 600
 
 def normalize(text: str, *, limit: int = _MAX_NORMALIZED) -> str:
     """Fold width, script, case, punctuation and spacing; keep at most ``limit`` characters."""
-    text = unicodedata.normalize("NFKC", text[: limit * 2])
-    text = to_simplified(_CANTONESE_HAI.sub("是", text)).casefold()
+    text = text[: limit * 2]
+    if text.isascii():  # NFKC and OpenCC leave ASCII as it is; casefold() is lower() there
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKC", text)
+        text = to_simplified(_CANTONESE_HAI.sub("是", text)).casefold()
     return _SPACE_RE.sub(" ", text.translate(_DROPPED)).strip()[:limit]
 
 
@@ -134,11 +138,13 @@ _CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"  # a
 _RUN_RE = re.compile(f"([{_CJK_CLASS}]+)|([^\\s{_CJK_CLASS}]+)")
 
 
-def _runs(text: str) -> Iterator[tuple[bool, str]]:
-    """Split normalised text into maximal runs of CJK and of other non-space characters."""
-    for m in _RUN_RE.finditer(text):
-        cjk = m.group(1)
-        yield (True, cjk) if cjk else (False, m.group(2))
+def _runs(text: str) -> list[tuple[str, str]]:
+    """Split normalised text into maximal runs: (CJK run, "") or ("", run of other non-space characters)."""
+    return _RUN_RE.findall(text)
+
+
+# Single-character particles, as a ``str.translate`` table that makes each a space.
+_ZH_STOP_TABLE = str.maketrans(dict.fromkeys(_ZH_STOP_SINGLE, " "))
 
 
 def _zh_segments(run: str) -> list[str]:
@@ -146,8 +152,7 @@ def _zh_segments(run: str) -> list[str]:
     for phrase in ZH_STOP_PHRASES:
         if phrase in run:
             run = run.replace(phrase, " ")
-    run = "".join(" " if ch in _ZH_STOP_SINGLE else ch for ch in run)
-    return run.split()
+    return run.translate(_ZH_STOP_TABLE).split()
 
 
 _VOWELS = frozenset("aeiouy")
@@ -207,7 +212,7 @@ def words(text: str) -> list[str]:
     out: list[str] = []
     for cjk, run in _runs(text):
         if cjk:
-            out.extend(_zh_segments(run))
+            out.extend(_zh_segments(cjk))
         elif run not in EN_STOPWORDS:
             out.append(_en_word(run))
     return out
@@ -218,24 +223,33 @@ def features(text: str, *, correct: Callable[[str], str] | None = None) -> dict[
 
     ``correct`` may replace a Latin word the index does not know by one it knows (a typo).
     """
+    return _features(text, correct, None)
+
+
+def features_and_words(text: str) -> tuple[dict[str, float], list[str]]:
+    """``features(text)`` and ``words(text)`` in one pass over the text (building an index)."""
+    out: list[str] = []
+    return _features(text, None, out), out
+
+
+def _features(text: str, correct: Callable[[str], str] | None, out: list[str] | None) -> dict[str, float]:
     feats: dict[str, float] = {}
-
-    def add(key: str, weight: float) -> None:
-        feats[key] = feats.get(key, 0.0) + weight
-
+    get = feats.get
     previous = ""
     for cjk, run in _runs(text):
         if cjk:
             previous = ""
-            for seg in _zh_segments(run):
-                _zh_features(seg, add, feats)
+            segments = _zh_segments(cjk)
+            if out is not None:
+                out.extend(segments)
+            for seg in segments:
+                _zh_features(seg, feats)
         elif run not in EN_STOPWORDS:
             word = _en_word(correct(run) if correct else run)
-            add("w:" + word, 1.0)
-            if len(word) >= 4 and not word.isdigit():
-                padded = f"<{word}>"
-                for i in range(len(padded) - 2):
-                    add("t:" + padded[i : i + 3], TRIGRAM)
+            if out is not None:
+                out.append(word)
+            for key, weight in _word_features(word):
+                feats[key] = get(key, 0.0) + weight
             for key in (word, f"{previous} {word}"):
                 if concept := _EN_CONCEPTS.get(key):
                     feats[concept] = CONCEPT
@@ -243,15 +257,36 @@ def features(text: str, *, correct: Callable[[str], str] | None = None) -> dict[
     return feats
 
 
-def _zh_features(seg: str, add: Callable[[str, float], None], feats: dict[str, float]) -> None:
-    sounds = [syllable(ch) for ch in seg]
+@lru_cache(maxsize=1 << 14)
+def _word_features(word: str) -> tuple[tuple[str, float], ...]:
+    """A Latin word's own features, in order: the word, then its character trigrams."""
+    out = [("w:" + word, 1.0)]
+    if len(word) >= 4 and not word.isdigit():
+        padded = f"<{word}>"
+        out.extend(("t:" + padded[i : i + 3], TRIGRAM) for i in range(len(padded) - 2))
+    return tuple(out)
+
+
+def _zh_features(seg: str, feats: dict[str, float]) -> None:
+    # Per character: its unigram, the bigram it starts and that bigram's pinyin, then the concepts
+    # starting there (the order features are first met in decides the index's feature ids).
+    get = feats.get
+    last = len(seg) - 1
     for i, ch in enumerate(seg):
         if UNIGRAM:
-            add(ch, UNIGRAM)
-        if i + 1 < len(seg):
-            add(seg[i : i + 2], 1.0)
-            if PINYIN and sounds[i] and sounds[i + 1]:
-                add(f"p:{sounds[i]} {sounds[i + 1]}", PINYIN)
+            feats[ch] = get(ch, 0.0) + UNIGRAM
+        if i < last:
+            pair = seg[i : i + 2]
+            feats[pair] = get(pair, 0.0) + 1.0
+            if PINYIN and (sound := _pair_sound(pair)):
+                feats[sound] = get(sound, 0.0) + PINYIN
         for term, concept in _ZH_CONCEPTS.get(ch, ()):
             if seg.startswith(term, i):
                 feats[concept] = CONCEPT
+
+
+@lru_cache(maxsize=1 << 16)
+def _pair_sound(pair: str) -> str:
+    """The pinyin feature of a bigram ("p:guo qi"), or "" when a character has no reading."""
+    first, second = syllable(pair[0]), syllable(pair[1])
+    return f"p:{first} {second}" if first and second else ""

@@ -32,9 +32,12 @@ def _table(spelling: str = "feature") -> tuple[array[int], tuple[str, ...]]:
     codes: array[int] = array("H", bytes(2 * (_LAST - _FIRST + 1)))
     syllables: dict[str, int] = {"": 0}
     toneless = _toneless if spelling == "feature" else _toneless_v
+    plain: dict[str, str] = {}  # 42,000 characters share 1,500 readings
     for char_code, reading in _readings():
         if _FIRST <= char_code <= _LAST and reading:
-            codes[char_code - _FIRST] = syllables.setdefault(toneless(reading), len(syllables))
+            if (sound := plain.get(reading)) is None:
+                sound = plain[reading] = toneless(reading)
+            codes[char_code - _FIRST] = syllables.setdefault(sound, len(syllables))
     return codes, tuple(syllables)
 
 
@@ -84,9 +87,19 @@ def romanize(text: str) -> str:
     common reading rather than the one its phrase asks for (重庆 → zhongqing, not chongqing) — both
     the names and what people type go through it, so they still meet.
     """
-    codes, syllables = _table("romanized")
-    out = []
-    for ch in text:
-        code = ord(ch)
-        out.append((syllables[codes[code - _FIRST]] if _FIRST <= code <= _LAST else "") or ch)
-    return "".join(out)
+    return text.translate(_ROMANIZED)
+
+
+class _Romanized(dict[int, str]):
+    """``str.translate`` table: a CJK character becomes its syllable, anything else stays. Filled as
+    characters are met (10,000 association names went character by character through Python)."""
+
+    def __missing__(self, code: int) -> str:
+        codes, syllables = _table("romanized")
+        out = (syllables[codes[code - _FIRST]] if _FIRST <= code <= _LAST else "") or chr(code)
+        if code <= _LAST:  # kept for the characters people write (not for every code point one could send)
+            self[code] = out
+        return out
+
+
+_ROMANIZED = _Romanized()
