@@ -83,7 +83,7 @@ def _build(loader: Any, node: Node, memo: dict[int, Any]) -> Any:
     if done is not memo:
         return done
     if isinstance(node, ScalarNode):
-        value = node.value if node.tag == _STR else loader.construct_object(node, deep=True)
+        value = node.value if node.tag == _STR else _construct(loader, node)
         memo[id(node)] = value
         return value
     if isinstance(node, MappingNode) and node.tag == _MAP:
@@ -110,7 +110,14 @@ def _build(loader: Any, node: Node, memo: dict[int, Any]) -> Any:
         memo[id(node)] = items
         items.extend(_build(loader, child, memo) for child in node.value)
         return items
-    return loader.construct_object(node, deep=True)
+    return _construct(loader, node)
+
+
+def _construct(loader: Any, node: Node) -> Any:
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError as exc:
+        raise _BadValue(node.start_mark, node.value, exc) from exc
 
 
 def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
@@ -121,17 +128,19 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(path, 1, f"the file is not UTF-8 text ({exc.reason}); save it as UTF-8")]
     except OSError as exc:
         return None, [Problem(path, 1, f"cannot read the file: {exc.strerror}")]
-    if _FAST is not None:
-        try:
-            with paused_gc():
-                try:
-                    return _from_events(_FAST, path, text)
-                except _Unusual:
-                    return _parse(_FAST, path, text)
-        except yaml.YAMLError:
-            pass  # said again below, as the pure-Python parser says it
     try:
+        if _FAST is not None:
+            try:
+                with paused_gc():
+                    try:
+                        return _from_events(_FAST, path, text)
+                    except _Unusual:
+                        return _parse(_FAST, path, text)
+            except yaml.YAMLError:
+                pass  # said again below, as the pure-Python parser says it
         return _parse(_Loader, path, text)
+    except _BadValue as exc:
+        return None, [Problem(path, exc.line, str(exc))]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -175,6 +184,14 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+class _BadValue(Exception):
+    """A scalar that looks like a date or number but is not one (2026-02-30): said with its line."""
+
+    def __init__(self, mark: Any, text: object, exc: ValueError) -> None:
+        super().__init__(f"{text!r} cannot be read as a value ({exc}); quote it if it is meant as text")
+        self.line = mark.line + 1 if mark is not None else 1
 
 
 class _Unusual(Exception):
@@ -293,7 +310,10 @@ class _PlainScalars(dict[str, Any]):
                 make = self.loader.yaml_constructors.get(resolved)
                 if make is None or resolved == _STR:
                     raise _Unusual
-                value = make(self.loader, ScalarNode(resolved, text, event.start_mark, event.end_mark))
+                try:
+                    value = make(self.loader, ScalarNode(resolved, text, event.start_mark, event.end_mark))
+                except ValueError as exc:
+                    raise _BadValue(event.start_mark, text, exc) from exc
                 break
         self[text] = value
         return value

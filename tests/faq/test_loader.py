@@ -48,6 +48,16 @@ def test_a_good_minimal_faq_loads(tmp_path: Path) -> None:
     assert entry.answer.en == "Contact the embassy."
 
 
+@pytest.mark.parametrize("anchored", [False, True])
+def test_an_impossible_date_is_a_problem_on_its_line_not_a_traceback(tmp_path: Path, anchored: bool) -> None:
+    """2026-02-30 looks like a date to YAML; both parsing paths (plain, and anchors) say where it is."""
+    extra = "  reviewed: &day 2026-02-30\n  again: *day\n" if anchored else "  reviewed: 2026-02-30\n"
+    found = errors(write(tmp_path, GOOD + extra))
+    assert len(found) == 1, found
+    assert found[0].startswith("docs.yaml:9: '2026-02-30' cannot be read as a value"), found
+    assert "quote it" in found[0]
+
+
 def test_syntax_error_points_at_the_line(tmp_path: Path) -> None:
     broken = GOOD.replace("zh: [护照过期了怎么换]", "zh: [护照过期了怎么换")
     found = errors(write(tmp_path, broken))
