@@ -60,6 +60,7 @@ from bot.reports.rules import (
     escalation_deadline,
 )
 from bot.reports.scorecard import Figures, Scorecard, scorecard
+from bot.reports.workdays import china
 from bot.runtime import Env
 from bot.text.language import UiLang
 
@@ -162,6 +163,7 @@ class Console:
         files: TelegramFiles | None = None,
     ) -> None:
         self.settings, self.engine, self.live, self.clock = settings, engine, live, clock
+        self.calendar = china(settings.sla_work_hours)  # due times on the working hours escalation uses
         self.files = files or TelegramFiles(settings)
         self.catalog = Catalog.load()
         self.jinja = Environment(
@@ -236,7 +238,7 @@ class Console:
         with session_scope(self.engine) as s:
             now = self.clock()
             current = accounts.current(s, token=request.cookies.get(SESSION_COOKIE), now=now)
-            env = Env(self.live.current, now, self.settings.admin_ids)
+            env = Env(self.live.current, now, self.settings.admin_ids, calendar=self.calendar)
             rq = Rq(request, s, now, lang, form, current, env)
             flash = request.cookies.get(FLASH_COOKIE)
             if flash:

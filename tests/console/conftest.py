@@ -116,7 +116,7 @@ class World:
                     description=text,
                     language=extra.pop("language", "zh-Hans"),
                     status=status,
-                    escalate_at=now + timedelta(hours=sla),
+                    escalate_at=extra.pop("escalate_at", now + timedelta(hours=sla)),
                     created_at=now,
                     updated_at=now,
                     **extra,

@@ -519,3 +519,21 @@ def test_next_survives_a_forced_password_change_and_never_leaves_the_site(world:
             },
         )
         assert answer.headers["location"] == "/queue", hostile
+
+
+def test_due_times_count_the_configured_working_hours(world: World) -> None:
+    """SLA_WORK_HOURS is the console's calendar too, as it is escalation's: a Chaling report (7 working
+    hours) filed on Thursday 10:00 Beijing time is due 17:00 the same day with 08:00–20:00 working hours;
+    with the default hours (9–12, 13:30–17:30) on Friday at 10:00."""
+    world.account("chaling@example.org", "chaling")
+    ticket = world.ticket("chaling", "护照问题", escalate_at=None)  # no stored deadline: computed on the page
+    default = _client(world, "chaling@example.org").get("/queue").text
+    world.settings = world.settings.model_copy(update={"sla_work_hours": "08:00-20:00"})
+    custom = _client(world, "chaling@example.org").get("/queue").text
+
+    def due_cell(page: str) -> str:
+        row = page[page.index(f'id="ticket-{ticket}"') :]
+        return row[: row.index("</tr>")]
+
+    assert "2026-12-04 10:00" in due_cell(default)
+    assert "2026-12-03 17:00" in due_cell(custom)
