@@ -25,6 +25,7 @@ from bot.messaging import outbox
 from bot.messaging.callbacks import JoinDecision
 from bot.messaging.markup import Reply, button, inline
 from bot.messaging.outbox import Message
+from bot.reports.conversation import resume_markup
 from bot.runtime import Env
 from bot.text.i18n import t
 from bot.text.language import UiLang, parse
@@ -158,7 +159,8 @@ def start_join(s: Session, env: Env, actor: Actor, association_id: str, *, lang:
     association = env.content.directory.by_id.get(association_id)
     if association is None or not association.joins_by_request:
         return Reply(t("answer_gone", parse(lang) or "zh-Hans"))
-    conversations.drop(s, user_id=actor.id, kind="report")  # one form at a time
+    # A report draft stays (the join form answers first while it is open; the draft is offered
+    # again when the form is done); a pending place search does not.
     conversations.drop(s, user_id=actor.id, kind=form_flow.FIND)
     form = JoinForm(language=lang, association_id=association.id)
     step, reply = form_flow.first(form, association)
@@ -201,8 +203,9 @@ def consent(s: Session, env: Env, actor: Actor, nonce: str, send: bool) -> Conse
         return Consented()  # an old form's button
     form = JoinForm.from_data(state.data)
     conversations.drop(s, user_id=actor.id, kind=form_flow.JOIN)
+    later = _draft_waiting(s, actor, form.lang)
     if not send:
-        return Consented([Reply(t("join_cancelled", form.lang))])
+        return Consented([Reply(t("join_cancelled", form.lang)), *later])
     request = joins.create(
         s,
         JoinRequest(
@@ -225,7 +228,15 @@ def consent(s: Session, env: Env, actor: Actor, nonce: str, send: bool) -> Conse
     outbox.enqueue(
         s, Message.text(request.chat_id, t("join_sent", form.lang, id=request.id)), key=f"join:{request.id}:sent"
     )
-    return Consented([], request)
+    return Consented(later, request)
+
+
+def _draft_waiting(s: Session, actor: Actor, lang: UiLang) -> list[Reply]:
+    """"Your report draft is kept" with its continue button, when one waits behind the join form."""
+    assert actor.id is not None
+    if conversations.get(s, user_id=actor.id, kind="report") is None:
+        return []
+    return [Reply(t("report_still_open", lang), resume_markup(lang))]
 
 
 # -- officers --------------------------------------------------------------------------------

@@ -630,3 +630,28 @@ async def test_a_late_decision_still_decides_and_tells_the_applicant(bot: BotHar
     await decide(bot, OFFICER, LIAISON_GROUP, f"jr:no:{request.id}")
     assert status_of(bot, request.id) == "declined"
     assert any(f"J{request.id}" in x for x in texts_to(bot, MEI["id"]))
+
+
+async def test_a_join_form_in_the_middle_of_a_report_keeps_the_draft(bot: BotHarness) -> None:
+    """Asking to join an association while a report is half written: the form answers first, the
+    draft waits, and when the request is sent the person is offered to continue the report."""
+    await setup_liaison(bot)
+    await bot.send(MEI, "/report")
+    await bot.press(MEI, "r:ok")
+    await bot.send(MEI, "茶陵")
+    await bot.press(MEI, "r:c:documents")
+    consent = await fill_form(bot, MEI, by_request_in(bot, "Kuala Lumpur"))
+    form = join_form(bot, MEI)
+    assert form is not None and form.data["name"] == FORM[0]  # the answers went to the join form
+    calls = await bot.press(MEI, f"jc:ok:{form.nonce}", consent)
+    shown = [c.params for c in calls if c.method == "sendMessage"]
+    assert shown[-1]["text"] == t("report_still_open", "zh-Hans")
+    assert "r:r" in callbacks(shown[-1])
+    assert len(requests_of(bot, MEI)) == 1
+    resume = next(m for m in reversed(bot.api.messages(MEI["id"])) if m.get("text") == shown[-1]["text"])
+    await bot.press(MEI, "r:r", resume)
+    assert bot.api.messages(MEI["id"])[-1]["text"].startswith(t("ask_description", "zh-Hans")[:8])
+    await bot.send(MEI, "护照在吉隆坡丢了，需要老家开证明")
+    await bot.send(MEI, "/skip")  # the FAQ's entries offered before filing
+    summary = (await bot.send(MEI, "/skip"))[-1]["text"]  # no contact: the summary, with what was typed
+    assert "护照在吉隆坡丢了" in summary and "茶陵" in summary
