@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Row
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
 from telegram._utils.defaultvalue import DEFAULT_NONE
@@ -38,7 +38,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.db.models import OutboxMessage, utcnow
+from bot.db.models import utcnow
 from bot.db.uow import new_session, session_scope
 from bot.messaging import budget, faults, outbox
 from bot.messaging.budget import Limits
@@ -132,7 +132,7 @@ class Deliverer:
             await self.sleep(pause)
         return sent
 
-    def _claim(self, now: datetime, resting: set[int]) -> tuple[list[OutboxMessage], float | None]:
+    def _claim(self, now: datetime, resting: set[int]) -> tuple[list[Row[Any]], float | None]:
         """Take this round's messages: the heads that are due, within the shared budget, leased to
         this worker — in one transaction."""
         with new_session(self.engine) as s:  # nothing due (most runs): no write, no lock
@@ -151,16 +151,14 @@ class Deliverer:
                 now=self.clock(),
                 limits=self.limits,
                 most=CLAIM,
+                locked=True,
             )
             chosen = set(grant.ids)
             rows = [row for row in heads if row.id in chosen]
             outbox.lease(s, rows=rows, worker=self.worker, now=now)
-            s.flush()
-            for row in rows:
-                s.expunge(row)
             return rows, grant.wait
 
-    def _write(self, fn: Callable[..., Any], /, row: OutboxMessage, **kwargs: Any) -> None:
+    def _write(self, fn: Callable[..., Any], /, row: Row[Any], **kwargs: Any) -> None:
         """Record how a message's call ended, and end its slot in the budget, in one transaction."""
         assert row.id is not None
         with session_scope(self.engine) as s:
@@ -171,7 +169,7 @@ class Deliverer:
         if self.metrics is not None:
             self.metrics.observe_delivery(outcome)
 
-    async def _send(self, row: OutboxMessage, now: datetime) -> bool:
+    async def _send(self, row: Row[Any], now: datetime) -> bool:
         assert row.id is not None
         try:
             params = {"chat_id": row.chat_id, **json.loads(row.payload)}
@@ -233,7 +231,7 @@ class Deliverer:
         await self._mark_sent(row, message_id if isinstance(message_id, int) else None, now)
         return True
 
-    async def _mark_sent(self, row: OutboxMessage, message_id: int | None, now: datetime) -> None:
+    async def _mark_sent(self, row: Row[Any], message_id: int | None, now: datetime) -> None:
         assert row.id is not None
         if self.metrics is not None:
             self.metrics.last_api_success = time.time()
@@ -242,7 +240,7 @@ class Deliverer:
         await asyncio.to_thread(self._write, outbox.mark_sent, row=row, row_id=row.id, message_id=message_id, now=now)
         faults.point("outbox.after_mark")
 
-    def _forbidden(self, row: OutboxMessage, error: str, now: datetime) -> None:
+    def _forbidden(self, row: Row[Any], error: str, now: datetime) -> None:
         assert row.id is not None
         with session_scope(self.engine) as s:
             if row.chat_id > 0:

@@ -31,10 +31,11 @@ from telegram.ext import Application
 
 from bot.db import conversations
 from bot.db.conversations import State
-from bot.db.models import IntakeUpdate, User, utcnow
+from bot.db.models import utcnow
 from bot.db.uow import new_session, session_scope
 from bot.groups.access import Actor
 from bot.messaging import faults, intake, outbox
+from bot.messaging.intake import Leased
 from bot.messaging.outbox import Message, Outgoing
 from bot.runtime import Env, Runtime
 from bot.text.i18n import t
@@ -68,7 +69,7 @@ class Turn:
         self.env: Env = runtime.env()
         self.outgoing = Outgoing(prefix=f"u{update_id}")
         self.error: BaseException | None = None
-        self._user: User | None = None
+        self._user: users.Seen | None = None
         self._conversations: dict[str, State] | None = None
 
     # -- doing work -----------------------------------------------------------------------
@@ -90,7 +91,7 @@ class Turn:
 
     # -- the person -----------------------------------------------------------------------
 
-    async def user(self, tg_user: TgUser) -> User:
+    async def user(self, tg_user: TgUser) -> users.Seen:
         """The person's stored row, created or refreshed once per update."""
         if self._user is None or self._user.id != tg_user.id:
             self._user = await self.db(users.touch, user_id=tg_user.id, telegram_language=tg_user.language_code)
@@ -144,7 +145,7 @@ def current() -> Turn:
     return CURRENT.get()
 
 
-async def process(app: Application, runtime: Runtime, row: IntakeUpdate, flooding: bool = False) -> None:  # type: ignore[type-arg]
+async def process(app: Application, runtime: Runtime, row: Leased, flooding: bool = False) -> None:  # type: ignore[type-arg]
     """Run one claimed update through the handlers in its own unit of work.
 
     A chat that floods the bot gets one polite notice (per ten minutes) that its messages will be
@@ -191,7 +192,7 @@ async def process(app: Application, runtime: Runtime, row: IntakeUpdate, floodin
         await asyncio.to_thread(session.close)
 
 
-async def _failed(runtime: Runtime, row: IntakeUpdate, update: Update, error: BaseException) -> None:
+async def _failed(runtime: Runtime, row: Leased, update: Update, error: BaseException) -> None:
     reason = f"{type(error).__name__}: {error}"[:500]
     if _transient(error):
         runtime.metrics.failed("bot_api" if isinstance(error, TransientError) else "database", error)
@@ -257,7 +258,7 @@ def _is_disconnect(error: DBAPIError) -> bool:
 
 def _give_up(
     runtime: Runtime,
-    row: IntakeUpdate,
+    row: Leased,
     reason: str,
     apology_to: int | None,
     hints: tuple[str | None, str | None] = (None, None),
@@ -319,7 +320,7 @@ class Processor:
     async def process_pending(self) -> int:
         """Process stored updates until none is ready; returns how many were processed."""
         done = 0
-        tasks: dict[asyncio.Task[None], IntakeUpdate] = {}
+        tasks: dict[asyncio.Task[None], Leased] = {}
         try:
             while True:
                 free = self.concurrency - len(tasks)
