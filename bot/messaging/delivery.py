@@ -87,6 +87,8 @@ class Deliverer:
     # One delivery run at a time in this process (the repeating job and wake-ups after each update may
     # all ask at once); across processes the rows' leases keep them apart.
     _running: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Sent, not yet marked: the last message of a round, marked with the next claim (one hand-over).
+    _unmarked: tuple[Row[Any], int | None, datetime] | None = field(default=None, init=False, repr=False)
 
     async def deliver_due(self, now: datetime | None = None, *, max_rounds: int = 100) -> int:
         """Send what is due now, each chat's messages in order; returns how many were sent.
@@ -116,8 +118,8 @@ class Deliverer:
             now = fixed_now or utcnow()
             rows, wait = await asyncio.to_thread(self._claim, now, resting)
             sent_this_round = 0
-            for row in rows:
-                if await self._send(row, fixed_now or utcnow()):
+            for i, row in enumerate(rows):
+                if await self._send(row, fixed_now or utcnow(), last=i == len(rows) - 1):
                     sent_this_round += 1
                 else:
                     resting.add(row.chat_id)
@@ -130,11 +132,15 @@ class Deliverer:
             pause = min(wait, MAX_WAIT - waited, 1.0)
             waited += pause
             await self.sleep(pause)
+        if self._unmarked is not None:
+            await asyncio.to_thread(self._mark_unmarked)
         return sent
 
     def _claim(self, now: datetime, resting: set[int]) -> tuple[list[Row[Any]], float | None]:
         """Take this round's messages: the heads that are due, within the shared budget, leased to
-        this worker — in one transaction."""
+        this worker — in one transaction. The last round's last message is marked sent first
+        (its own transaction, in the same hand-over to a worker thread)."""
+        self._mark_unmarked()
         with new_session(self.engine) as s:  # nothing due (most runs): no write, no lock
             if not outbox.due(s, now=now, limit=1, exclude=resting, for_update=False):
                 return [], None
@@ -169,7 +175,10 @@ class Deliverer:
         if self.metrics is not None:
             self.metrics.observe_delivery(outcome)
 
-    async def _send(self, row: Row[Any], now: datetime) -> bool:
+    async def _send(self, row: Row[Any], now: datetime, *, last: bool = False) -> bool:
+        """Send one message and record how it ended. ``last``: the last of its round — if sent, it is
+        marked sent with the next round's claim (no other message is sent in between, so a crash
+        still doubles at most the one message Telegram took in the instant before it)."""
         assert row.id is not None
         try:
             params = {"chat_id": row.chat_id, **json.loads(row.payload)}
@@ -197,7 +206,7 @@ class Deliverer:
             return False
         except BadRequest as exc:
             if "message is not modified" in exc.message.lower():  # the edit is already there: done
-                await self._mark_sent(row, None, now)
+                await self._mark_sent(row, None, now, defer=last)
                 return True
             self._count("bad_request")
             await asyncio.to_thread(self._write, outbox.fail, row=row, row_id=row.id, error=f"400 {exc.message}")
@@ -228,16 +237,26 @@ class Deliverer:
             return False
         faults.point("outbox.after_send")
         message_id = result.get("message_id") if isinstance(result, dict) else None
-        await self._mark_sent(row, message_id if isinstance(message_id, int) else None, now)
+        await self._mark_sent(row, message_id if isinstance(message_id, int) else None, now, defer=last)
         return True
 
-    async def _mark_sent(self, row: Row[Any], message_id: int | None, now: datetime) -> None:
+    async def _mark_sent(self, row: Row[Any], message_id: int | None, now: datetime, *, defer: bool = False) -> None:
         assert row.id is not None
         if self.metrics is not None:
             self.metrics.last_api_success = time.time()
             self.metrics.ok("bot_api")
             self.metrics.observe_delivery("sent", max(0.0, (now - row.created_at).total_seconds()))
-        await asyncio.to_thread(self._write, outbox.mark_sent, row=row, row_id=row.id, message_id=message_id, now=now)
+        self._unmarked = (row, message_id, now)
+        if not defer:
+            await asyncio.to_thread(self._mark_unmarked)
+
+    def _mark_unmarked(self) -> None:
+        """Record that Telegram took the message sent last (if not recorded yet)."""
+        if self._unmarked is None:
+            return
+        row, message_id, now = self._unmarked
+        self._unmarked = None
+        self._write(outbox.mark_sent, row=row, row_id=row.id, message_id=message_id, now=now)
         faults.point("outbox.after_mark")
 
     def _forbidden(self, row: Row[Any], error: str, now: datetime) -> None:

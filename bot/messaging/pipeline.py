@@ -71,6 +71,10 @@ class Turn:
         self.error: BaseException | None = None
         self._user: users.Seen | None = None
         self._conversations: dict[str, State] | None = None
+        # In a private chat, the person who wrote (id, Telegram language): their row and their
+        # conversations are read together, in one hand-over to a worker thread, when first needed.
+        self.person: tuple[int, str | None] | None = None
+        self.closed = False
 
     # -- doing work -----------------------------------------------------------------------
 
@@ -94,7 +98,11 @@ class Turn:
     async def user(self, tg_user: TgUser) -> users.Seen:
         """The person's stored row, created or refreshed once per update."""
         if self._user is None or self._user.id != tg_user.id:
-            self._user = await self.db(users.touch, user_id=tg_user.id, telegram_language=tg_user.language_code)
+            if self._conversations is None and self.person is not None and self.person[0] == tg_user.id:
+                await self.db(self._read_person)
+            else:
+                self._user = await self.db(users.touch, user_id=tg_user.id, telegram_language=tg_user.language_code)
+        assert self._user is not None
         return self._user
 
     async def lang(self, update: Update, text: str | None = None) -> UiLang:
@@ -109,8 +117,18 @@ class Turn:
     async def conversations(self, user_id: int) -> dict[str, State]:
         """The person's conversations in progress, by kind (read once per update)."""
         if self._conversations is None:
-            self._conversations = await self.db(conversations.load_all, user_id=user_id)
+            if self._user is None and self.person is not None and self.person[0] == user_id:
+                await self.db(self._read_person)
+            else:
+                self._conversations = await self.db(conversations.load_all, user_id=user_id)
+        assert self._conversations is not None
         return self._conversations
+
+    def _read_person(self, s: Session) -> None:
+        assert self.person is not None
+        user_id, telegram_language = self.person
+        self._user = users.touch(s, user_id=user_id, telegram_language=telegram_language)
+        self._conversations = conversations.load_all(s, user_id=user_id)
 
     def actor(self, update: Update) -> Actor:
         """The person acting in this update, as a plain value for services."""
@@ -131,13 +149,16 @@ class Turn:
     # -- ending ---------------------------------------------------------------------------
 
     def commit(self) -> None:
-        """Write the queued messages and the "done" mark, and commit the whole update at once."""
+        """Write the queued messages and the "done" mark, commit the whole update at once, and close
+        the Session."""
         now = utcnow()
         for key, message in self.outgoing.messages:
             outbox.enqueue(self.session, message, key=key, now=now, priority=outbox.REPLY)
         intake.finish(self.session, update_id=self.update_id, now=now)
         faults.point("update.before_commit")
         self.session.commit()
+        self.session.close()  # in the same worker thread: one hand-over less per update
+        self.closed = True
 
 
 def current() -> Turn:
@@ -176,6 +197,9 @@ async def process(app: Application, runtime: Runtime, row: Leased, flooding: boo
             )
             await asyncio.to_thread(_give_up, runtime, row, f"unreadable update: {type(exc).__name__}", None)
             return
+        chat, sender = update.effective_chat, update.effective_user
+        if chat is not None and chat.type == "private" and sender is not None:
+            turn.person = (sender.id, sender.language_code)
         await app.process_update(update)
         if flooding and row.chat_id > 0 and turn.error is None:
             await _flood_notice(turn, update, row.chat_id)
@@ -189,7 +213,8 @@ async def process(app: Application, runtime: Runtime, row: Leased, flooding: boo
         await _failed(runtime, row, update, turn.error)
     finally:
         CURRENT.reset(token)
-        await asyncio.to_thread(session.close)
+        if not turn.closed:
+            await asyncio.to_thread(session.close)
 
 
 async def _failed(runtime: Runtime, row: Leased, update: Update, error: BaseException) -> None:
