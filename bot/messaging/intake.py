@@ -70,6 +70,7 @@ class _Statements:
 
     store: Insert
     claim: Select[Any]
+    claim_not_busy: Select[Any]
     lease: Update
     finish: Update
 
@@ -90,12 +91,15 @@ def _statements(dialect: str) -> _Statements:
         .scalar_subquery()
     )
     flooding = case((and_(t.c.chat_id != 0, recent > bindparam("flood_messages", type_=Integer)), 1), else_=0)
-    claim = (
-        core_select(t.c.update_id, t.c.chat_id, t.c.payload, t.c.attempts, flooding.label("flooding"))
-        .where(t.c.status == "pending", free, ready, head, t.c.chat_id.not_in(bindparam("busy", expanding=True)))
-        .order_by(flooding, t.c.update_id)
+    claim = core_select(t.c.update_id, t.c.chat_id, t.c.payload, t.c.attempts, flooding.label("flooding")).where(
+        t.c.status == "pending", free, ready, head
+    )
+    claim_not_busy = claim.where(t.c.chat_id.not_in(bindparam("busy", expanding=True)))  # an IN list costs
+    claim, claim_not_busy = (
+        stmt.order_by(flooding, t.c.update_id)
         .limit(bindparam("limit", type_=Integer))
         .with_for_update(skip_locked=True)
+        for stmt in (claim, claim_not_busy)
     )
     return _Statements(
         store=insert(t)
@@ -103,8 +107,9 @@ def _statements(dialect: str) -> _Statements:
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(t.c.update_id),
         claim=claim,
+        claim_not_busy=claim_not_busy,
         lease=update(t)
-        .where(t.c.update_id.in_(bindparam("ids", expanding=True)))
+        .where(t.c.update_id == bindparam("leased"))
         .values(locked_by=bindparam("worker"), locked_until=bindparam("until"), attempts=t.c.attempts + 1),
         finish=update(t)
         .where(t.c.update_id == bindparam("id"))
@@ -166,20 +171,21 @@ def claim(
     now = now or utcnow()
     flood = flood or Flood()
     statements = _statements(engine.dialect.name)
-    params = {
+    params: dict[str, Any] = {
         "now": now,
         "since": now - timedelta(seconds=flood.seconds),
         "flood_messages": flood.messages,
-        "busy": list(busy),
         "limit": limit,
     }
+    if busy:
+        params["busy"] = list(busy)
     with engine.connect() as conn:
-        found = conn.execute(statements.claim, params).all()
+        found = conn.execute(statements.claim_not_busy if busy else statements.claim, params).all()
         if not found:
             conn.rollback()  # nothing to take: no commit (ends the read)
             return []
-        params = {"ids": [row.update_id for row in found], "worker": worker, "until": now + LEASE}
-        conn.execute(statements.lease, params)
+        until = now + LEASE
+        conn.execute(statements.lease, [{"leased": row.update_id, "worker": worker, "until": until} for row in found])
         conn.commit()
     return [
         Claimed(Leased(row.update_id, row.chat_id, row.payload, row.attempts + 1, worker), bool(row.flooding))

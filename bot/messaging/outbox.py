@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import BindParameter, Insert, Row, Select, Update, bindparam, func, or_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -158,8 +159,7 @@ class _Statements:
     time, not SQLAlchemy's (no expression building, the compiled form found by a memoized key)."""
 
     insert: Insert
-    due: Select[Any]
-    due_locked: Select[Any]
+    due: dict[tuple[bool, bool], Select[Any]]  # by (read FOR UPDATE, excluding some chats)
     lease: Update
     mark_sent: Update
     staff_post: Insert
@@ -176,26 +176,33 @@ def _statements(dialect: str) -> _Statements:
         .returning(t.c.id)
     )
     heads = (
-        select(func.min(t.c.id))
+        core_select(func.min(t.c.id))
         .where(t.c.status == "pending", t.c.channel == TELEGRAM)  # e-mail, WeCom: channels.py
         .group_by(t.c.chat_id)
     )
     now: BindParameter[datetime] = bindparam("now", type_=t.c.next_attempt_at.type)
     due = (
-        select(t)
+        core_select(t)
         .where(
             t.c.id.in_(heads),
             t.c.next_attempt_at <= now,
             or_(t.c.locked_until.is_(None), t.c.locked_until < now),
-            t.c.chat_id.not_in(bindparam("exclude", expanding=True)),
         )
         .order_by(t.c.priority, t.c.id)
         .limit(bindparam("limit"))
     )
-    due_locked = due.with_for_update(skip_locked=True) if dialect != "sqlite" else due
+    # Two forms, with and without chats excluded: an IN list is expanded on every execution.
+    excluding = due.where(t.c.chat_id.not_in(bindparam("exclude", expanding=True)))
+    lock = dialect != "sqlite"
+    variants = {
+        (False, False): due,
+        (False, True): excluding,
+        (True, False): due.with_for_update(skip_locked=True) if lock else due,
+        (True, True): excluding.with_for_update(skip_locked=True) if lock else excluding,
+    }
     lease = (
         update(t)
-        .where(t.c.id.in_(bindparam("ids", expanding=True)))
+        .where(t.c.id == bindparam("leased"))
         .values(locked_by=bindparam("worker"), locked_until=bindparam("until"))
     )
     mark_sent = (
@@ -212,7 +219,7 @@ def _statements(dialect: str) -> _Statements:
         .returning(t.c.chat_id, t.c.ticket_id, t.c.method)
     )
     posts = StaffPost.__table__  # type: ignore[attr-defined]
-    return _Statements(insert, due, due_locked, lease, mark_sent, posts.insert())
+    return _Statements(insert, variants, lease, mark_sent, posts.insert())
 
 
 def due(
@@ -227,9 +234,11 @@ def due(
     Whether they may go now is for the shared budget (``budget.reserve``); the ones taken are then
     leased (``lease``) in the same transaction. The rows are read-only (columns as attributes).
     """
-    statements = _statements(s.get_bind().dialect.name)
-    stmt = statements.due_locked if for_update else statements.due
-    params = {"now": now, "exclude": list(exclude), "limit": limit}
+    skip = list(exclude)
+    stmt = _statements(s.get_bind().dialect.name).due[for_update, bool(skip)]
+    params: dict[str, Any] = {"now": now, "limit": limit}
+    if skip:
+        params["exclude"] = skip
     return s.connection().execute(stmt, params).all()
 
 
@@ -237,7 +246,8 @@ def lease(s: Session, *, rows: Sequence[Row[Any]], worker: str, now: datetime) -
     """This worker sends these rows now: no other process takes them while the lease runs."""
     if not rows:
         return
-    params = {"ids": [row.id for row in rows], "worker": worker, "until": now + LEASE}
+    until = now + LEASE
+    params = [{"leased": row.id, "worker": worker, "until": until} for row in rows]
     s.connection().execute(_statements(s.get_bind().dialect.name).lease, params)
 
 
