@@ -81,6 +81,14 @@ def _held_since(since: Any) -> Any:
     return or_(SLOTS.c.done_at > since, and_(SLOTS.c.done_at.is_(None), SLOTS.c.taken_at > since - LEASE))
 
 
+def _held(done_at: float | None, taken_at: float, since: float) -> bool:
+    """``_held_since`` on a row already read."""
+    return done_at > since if done_at is not None else taken_at > since - LEASE
+
+
+_expired_at = float("-inf")  # when this process last deleted the slots that no longer count
+
+
 @dataclass(frozen=True)
 class _Statements:
     """Built once per dialect (taking slots is on every delivery's path)."""
@@ -88,8 +96,7 @@ class _Statements:
     bump: Update
     create: Insert
     expire: Delete
-    recent: Select[Any]
-    per_chat: Select[Any]
+    held: Select[Any]  # slots of the candidates' chats in the last minute, and everyone's in the last second
     take: Insert
     finish: Update
 
@@ -110,9 +117,12 @@ def _statements(dialect: str) -> _Statements:
                 and_(SLOTS.c.done_at.is_(None), SLOTS.c.taken_at <= horizon - LEASE),
             )
         ),
-        recent=select(SLOTS.c.done_at, SLOTS.c.taken_at).where(_held_since(bindparam("second", type_=Double))),
-        per_chat=select(SLOTS.c.chat_id, SLOTS.c.done_at, SLOTS.c.taken_at).where(
-            SLOTS.c.chat_id.in_(bindparam("chats", expanding=True)), _held_since(bindparam("minute", type_=Double))
+        held=select(SLOTS.c.chat_id, SLOTS.c.done_at, SLOTS.c.taken_at).where(
+            _held_since(bindparam("minute", type_=Double)),
+            or_(
+                SLOTS.c.chat_id.in_(bindparam("chats", expanding=True)),
+                _held_since(bindparam("second", type_=Double)),
+            ),
         ),
         take=SLOTS.insert(),
         finish=update(SLOTS)
@@ -137,14 +147,19 @@ def reserve(
         lock(s)
     statements = _statements(s.get_bind().dialect.name)
     conn = s.connection()
-    conn.execute(statements.expire, {"horizon": now - MINUTE})
-    recent = conn.execute(statements.recent, {"second": now - 1.0}).all()
-    free = limits.per_second - len(recent)
+    global _expired_at
+    if not _expired_at <= now < _expired_at + 1.0:  # housekeeping, once a second at most: the reads
+        conn.execute(statements.expire, {"horizon": now - MINUTE})  # below skip what it would delete
+        _expired_at = now
     chats = {chat for _, chat in wanted}
+    second, minute = now - 1.0, now - MINUTE
+    rows = conn.execute(statements.held, {"chats": list(chats), "minute": minute, "second": second}).all()
+    recent = [(done_at, taken_at) for _, done_at, taken_at in rows if _held(done_at, taken_at, second)]
+    free = limits.per_second - len(recent)
     per_chat: defaultdict[int, list[float]] = defaultdict(list)
-    rows = conn.execute(statements.per_chat, {"chats": list(chats), "minute": now - MINUTE}).all()
     for chat, done_at, taken_at in rows:
-        per_chat[chat].append(done_at if done_at is not None else taken_at + LEASE)
+        if chat in chats:
+            per_chat[chat].append(done_at if done_at is not None else taken_at + LEASE)
     granted: list[int] = []
     taken: list[dict[str, Any]] = []
     held_back = False

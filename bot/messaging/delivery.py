@@ -116,7 +116,7 @@ class Deliverer:
             # A fresh clock each round (leases, pacing and sent_at stay true however long it takes),
             # and a small claim, so a slow Bot API never outlasts the lease on what we hold.
             now = fixed_now or utcnow()
-            rows, wait = await asyncio.to_thread(self._claim, now, resting)
+            rows, wait, more = await asyncio.to_thread(self._claim, now, resting)
             sent_this_round = 0
             for i, row in enumerate(rows):
                 if await self._send(row, fixed_now or utcnow(), last=i == len(rows) - 1):
@@ -124,8 +124,10 @@ class Deliverer:
                 else:
                     resting.add(row.chat_id)
             sent += sent_this_round
-            if rows:
+            if rows and (more or sent_this_round < len(rows)):
                 continue
+            if rows:  # all sent, and nothing else was due: no round only to find that out
+                break
             if wait is None or waited >= MAX_WAIT:
                 break
             # Only the bot-wide budget held messages back: wait for its next free slot.
@@ -136,21 +138,25 @@ class Deliverer:
             await asyncio.to_thread(self._mark_unmarked)
         return sent
 
-    def _claim(self, now: datetime, resting: set[int]) -> tuple[list[Row[Any]], float | None]:
+    def _claim(self, now: datetime, resting: set[int]) -> tuple[list[Row[Any]], float | None, bool]:
         """Take this round's messages: the heads that are due, within the shared budget, leased to
         this worker — in one transaction. The last round's last message is marked sent first
-        (its own transaction, in the same hand-over to a worker thread)."""
+        (its own transaction, in the same hand-over to a worker thread).
+
+        Returns the rows, when to ask again if the bot-wide budget held some back, and whether
+        anything may be due after these are sent (a chat's next message, a head not taken now);
+        what is queued later wakes a run of its own (``wake_delivery``)."""
         self._mark_unmarked()
         with new_session(self.engine) as s:  # nothing due (most runs): no write, no lock
             if not outbox.due(s, now=now, limit=1, exclude=resting, for_update=False):
-                return [], None
+                return [], None, False
         with session_scope(self.engine) as s:
             # The budget row first: claims of all processes are serialized, so the heads read
             # next already show the leases any other process just took.
             budget.lock(s)
             heads = outbox.due(s, now=now, limit=CANDIDATES, exclude=resting)
             if not heads:
-                return [], None
+                return [], None, False
             grant = budget.reserve(
                 s,
                 candidates=[(row.id or 0, row.chat_id) for row in heads],
@@ -162,7 +168,8 @@ class Deliverer:
             chosen = set(grant.ids)
             rows = [row for row in heads if row.id in chosen]
             outbox.lease(s, rows=rows, worker=self.worker, now=now)
-            return rows, grant.wait
+            more = len(heads) == CANDIDATES or len(rows) < len(heads) or any(row.has_next for row in rows)
+            return rows, grant.wait, more
 
     def _write(self, fn: Callable[..., Any], /, row: Row[Any], **kwargs: Any) -> None:
         """Record how a message's call ended, and end its slot in the budget, in one transaction."""

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Insert, Row, Select, Update, bindparam, func, or_, update
+from sqlalchemy import BindParameter, Insert, Row, Select, Update, bindparam, exists, func, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
@@ -181,8 +181,12 @@ def _statements(dialect: str) -> _Statements:
         .group_by(t.c.chat_id)
     )
     now: BindParameter[datetime] = bindparam("now", type_=t.c.next_attempt_at.type)
+    later = t.alias("later")
+    has_next = exists().where(
+        later.c.chat_id == t.c.chat_id, later.c.status == "pending", later.c.channel == TELEGRAM, later.c.id > t.c.id
+    )
     due = (
-        core_select(t)
+        core_select(t, has_next.label("has_next"))
         .where(
             t.c.id.in_(heads),
             t.c.next_attempt_at <= now,
@@ -232,7 +236,8 @@ def due(
     waiting for its retry) and lets one busy group never hold up the other chats. On PostgreSQL the
     heads are read ``FOR UPDATE SKIP LOCKED`` (a row another process is finishing is skipped).
     Whether they may go now is for the shared budget (``budget.reserve``); the ones taken are then
-    leased (``lease``) in the same transaction. The rows are read-only (columns as attributes).
+    leased (``lease``) in the same transaction. The rows are read-only (columns as attributes, and
+    ``has_next``: the chat has more pending after this one).
     """
     skip = list(exclude)
     stmt = _statements(s.get_bind().dialect.name).due[for_update, bool(skip)]
