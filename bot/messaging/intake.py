@@ -24,6 +24,7 @@ from bot.db.uow import session_scope
 MAX_ATTEMPTS = 3
 LEASE = timedelta(seconds=10)  # renewed every few seconds while the update is worked
 _older = IntakeUpdate.__table__.alias("older")  # type: ignore[attr-defined]
+_later = IntakeUpdate.__table__.alias("later")  # type: ignore[attr-defined]
 _recent = IntakeUpdate.__table__.alias("recent")  # type: ignore[attr-defined]
 
 
@@ -91,9 +92,11 @@ def _statements(dialect: str) -> _Statements:
         .scalar_subquery()
     )
     flooding = case((and_(t.c.chat_id != 0, recent > bindparam("flood_messages", type_=Integer)), 1), else_=0)
-    claim = core_select(t.c.update_id, t.c.chat_id, t.c.payload, t.c.attempts, flooding.label("flooding")).where(
-        t.c.status == "pending", free, ready, head
+    has_next = exists().where(
+        _later.c.chat_id == t.c.chat_id, _later.c.status == "pending", _later.c.update_id > t.c.update_id
     )
+    columns = (t.c.update_id, t.c.chat_id, t.c.payload, t.c.attempts, flooding.label("flooding"))
+    claim = core_select(*columns, has_next.label("has_next")).where(t.c.status == "pending", free, ready, head)
     claim_not_busy = claim.where(t.c.chat_id.not_in(bindparam("busy", expanding=True)))  # an IN list costs
     claim, claim_not_busy = (
         stmt.order_by(flooding, t.c.update_id)
@@ -168,6 +171,20 @@ def claim(
     more than a person can (``flood``) waits until the others are served; its updates stay in order
     and are never dropped. Rows taken from such a chat are marked ``flooding``.
     """
+    return claim_some(engine, worker=worker, limit=limit, busy=busy, now=now, flood=flood)[0]
+
+
+def claim_some(
+    engine: Engine,
+    *,
+    worker: str,
+    limit: int = 1,
+    busy: Collection[int] = (),
+    now: datetime | None = None,
+    flood: Flood | None = None,
+) -> tuple[list[Claimed], bool]:
+    """``claim``, and whether anything else was ready besides (another chat's head, or the next
+    update of a chat claimed): when not, the claimer need not look again until something is stored."""
     now = now or utcnow()
     flood = flood or Flood()
     statements = _statements(engine.dialect.name)
@@ -175,7 +192,7 @@ def claim(
         "now": now,
         "since": now - timedelta(seconds=flood.seconds),
         "flood_messages": flood.messages,
-        "limit": limit,
+        "limit": limit + 1,  # one more than taken: whether others are waiting
     }
     if busy:
         params["busy"] = list(busy)
@@ -183,14 +200,17 @@ def claim(
         found = conn.execute(statements.claim_not_busy if busy else statements.claim, params).all()
         if not found:
             conn.rollback()  # nothing to take: no commit (ends the read)
-            return []
+            return [], False
+        more = len(found) > limit or any(row.has_next for row in found)
+        found = found[:limit]
         until = now + LEASE
         conn.execute(statements.lease, [{"leased": row.update_id, "worker": worker, "until": until} for row in found])
         conn.commit()
-    return [
+    claimed = [
         Claimed(Leased(row.update_id, row.chat_id, row.payload, row.attempts + 1, worker), bool(row.flooding))
         for row in found
     ]
+    return claimed, more
 
 
 def release_stale(engine: Engine, *, worker: str = "") -> int:

@@ -310,12 +310,17 @@ class Processor:
         self.worker = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
         self.stopping = asyncio.Event()
         self._wake = asyncio.Event()
+        self._wakes = 0  # wake() calls so far
+        # The wake() count when a claim found nothing ready besides what it took: until another
+        # wake() (or the next tick), looking again would find nothing.
+        self._settled: int | None = None
         self._working: dict[int, int] = {}  # update_id → chat_id
         settings = runtime.settings
         self.flood = intake.Flood(settings.flood_messages, settings.flood_seconds)
 
     def wake(self) -> None:
         """Something was stored: look for work now rather than at the next tick."""
+        self._wakes += 1
         self._wake.set()
 
     def stop(self) -> None:
@@ -335,7 +340,7 @@ class Processor:
                     await self._sleep(2.0)
                     continue
                 self.runtime.metrics.ok("database")
-                if not busy:
+                if not busy or self._settled == self._wakes:
                     self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), timeout=1.0)
@@ -346,14 +351,22 @@ class Processor:
         """Process stored updates until none is ready; returns how many were processed."""
         done = 0
         tasks: dict[asyncio.Task[None], Leased] = {}
+        self._settled = None
         try:
             while True:
                 free = self.concurrency - len(tasks)
-                if free > 0 and not self.stopping.is_set():
+                if free > 0 and not self.stopping.is_set() and self._settled != self._wakes:
                     busy = set(self._working.values())
-                    claimed = await asyncio.to_thread(
-                        intake.claim, self.runtime.engine, worker=self.worker, limit=free, busy=busy, flood=self.flood
+                    wakes = self._wakes
+                    claimed, more = await asyncio.to_thread(
+                        intake.claim_some,
+                        self.runtime.engine,
+                        worker=self.worker,
+                        limit=free,
+                        busy=busy,
+                        flood=self.flood,
                     )
+                    self._settled = wakes if not more and not busy else None
                     if claimed:
                         faults.point("intake.claimed")
                     for item in claimed:
