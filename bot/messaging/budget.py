@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Delete, Double, Insert, Select, Update, and_, bindparam, delete, or_, select, update
+from sqlalchemy import Connection, Delete, Double, Insert, Select, Update, and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from bot.db.models import SendBudget, SendSlot
+from bot.db.uow import connection_of
 
 BUDGET = "telegram"
 LEASE = 60.0  # seconds a slot counts when its process never says how the call ended
@@ -63,10 +64,10 @@ class Grant:
     wait: float | None = None
 
 
-def lock(s: Session) -> None:
+def lock(s: Session | Connection) -> None:
     """Take the bot's budget row for the rest of the transaction (creating it on first use)."""
-    statements = _statements(s.get_bind().dialect.name)
-    conn = s.connection()
+    statements = _statements(connection_of(s).dialect.name)
+    conn = connection_of(s)
     if conn.execute(statements.bump, {"budget": BUDGET}).rowcount:
         return
     conn.execute(statements.create, {"budget": BUDGET})
@@ -132,7 +133,13 @@ def _statements(dialect: str) -> _Statements:
 
 
 def reserve(
-    s: Session, *, candidates: Iterable[tuple[int, int]], now: float, limits: Limits, most: int, locked: bool = False
+    s: Session | Connection,
+    *,
+    candidates: Iterable[tuple[int, int]],
+    now: float,
+    limits: Limits,
+    most: int,
+    locked: bool = False,
 ) -> Grant:
     """Take slots for as many of ``candidates`` — (outbox id, chat id), best first — as the limits
     allow now, at most ``most``; in the caller's transaction (commit it to hold them). ``locked``:
@@ -145,8 +152,8 @@ def reserve(
         return Grant(ids)
     if not locked:
         lock(s)
-    statements = _statements(s.get_bind().dialect.name)
-    conn = s.connection()
+    statements = _statements(connection_of(s).dialect.name)
+    conn = connection_of(s)
     global _expired_at
     if not _expired_at <= now < _expired_at + 1.0:  # housekeeping, once a second at most: the reads
         conn.execute(statements.expire, {"horizon": now - MINUTE})  # below skip what it would delete
@@ -192,7 +199,7 @@ def reserve(
     return Grant(granted, wait)
 
 
-def finish(s: Session, *, outbox_id: int, at: float) -> None:
+def finish(s: Session | Connection, *, outbox_id: int, at: float) -> None:
     """The call for this message returned (sent, refused or failed) at ``at``: its slot now counts
     for a window after that, then frees itself."""
-    s.connection().execute(_statements(s.get_bind().dialect.name).finish, {"slot_of": outbox_id, "at": at})
+    connection_of(s).execute(_statements(connection_of(s).dialect.name).finish, {"slot_of": outbox_id, "at": at})

@@ -39,7 +39,7 @@ from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from bot.db.models import utcnow
-from bot.db.uow import new_session, session_scope
+from bot.db.uow import session_scope
 from bot.messaging import budget, faults, outbox
 from bot.messaging.budget import Limits
 from bot.messaging.metrics import Metrics
@@ -147,18 +147,18 @@ class Deliverer:
         anything may be due after these are sent (a chat's next message, a head not taken now);
         what is queued later wakes a run of its own (``wake_delivery``)."""
         self._mark_unmarked()
-        with new_session(self.engine) as s:  # nothing due (most runs): no write, no lock
-            if not outbox.due(s, now=now, limit=1, exclude=resting, for_update=False):
+        with self.engine.connect() as conn:  # nothing due (most runs): no write, no lock
+            if not outbox.due(conn, now=now, limit=1, exclude=resting, for_update=False):
                 return [], None, False
-        with session_scope(self.engine) as s:
+        with self.engine.begin() as conn:  # Core only: no Session needed
             # The budget row first: claims of all processes are serialized, so the heads read
             # next already show the leases any other process just took.
-            budget.lock(s)
-            heads = outbox.due(s, now=now, limit=CANDIDATES, exclude=resting)
+            budget.lock(conn)
+            heads = outbox.due(conn, now=now, limit=CANDIDATES, exclude=resting)
             if not heads:
                 return [], None, False
             grant = budget.reserve(
-                s,
+                conn,
                 candidates=[(row.id or 0, row.chat_id) for row in heads],
                 now=self.clock(),
                 limits=self.limits,
@@ -167,7 +167,7 @@ class Deliverer:
             )
             chosen = set(grant.ids)
             rows = [row for row in heads if row.id in chosen]
-            outbox.lease(s, rows=rows, worker=self.worker, now=now)
+            outbox.lease(conn, rows=rows, worker=self.worker, now=now)
             more = len(heads) == CANDIDATES or len(rows) < len(heads) or any(row.has_next for row in rows)
             return rows, grant.wait, more
 
@@ -263,7 +263,9 @@ class Deliverer:
             return
         row, message_id, now = self._unmarked
         self._unmarked = None
-        self._write(outbox.mark_sent, row=row, row_id=row.id, message_id=message_id, now=now)
+        with self.engine.begin() as conn:  # as _write, without a Session
+            outbox.mark_sent(conn, row_id=row.id, message_id=message_id, now=now)
+            budget.finish(conn, outbox_id=row.id, at=self.clock())
         faults.point("outbox.after_mark")
 
     def _forbidden(self, row: Row[Any], error: str, now: datetime) -> None:

@@ -14,12 +14,13 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Insert, Row, Select, Update, bindparam, exists, func, or_, update
+from sqlalchemy import BindParameter, Connection, Insert, Row, Select, Update, bindparam, exists, func, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.db.models import Binding, JoinRequest, OutboxMessage, StaffPost, utcnow
+from bot.db.uow import connection_of
 from bot.messaging.markup import Markup
 from bot.messaging.render import TELEGRAM_LIMIT, split_message, utf16_len
 
@@ -147,7 +148,7 @@ def _insert(s: Session, message: Message, *, key: str, now: datetime | None, pri
         "priority": priority,
     }
     s.flush()  # rows the message refers to (its ticket) are written first
-    return s.connection().execute(_statements(s.get_bind().dialect.name).insert, values).first() is not None
+    return connection_of(s).execute(_statements(connection_of(s).dialect.name).insert, values).first() is not None
 
 
 TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -227,7 +228,7 @@ def _statements(dialect: str) -> _Statements:
 
 
 def due(
-    s: Session, *, now: datetime, limit: int = 200, exclude: Iterable[int] = (), for_update: bool = True
+    s: Session | Connection, *, now: datetime, limit: int = 200, exclude: Iterable[int] = (), for_update: bool = True
 ) -> Sequence[Row[Any]]:
     """The oldest pending message of each chat, if it is due and no process holds it: one per chat
     and round, replies first (lower ``priority``), then in the order queued.
@@ -240,32 +241,32 @@ def due(
     ``has_next``: the chat has more pending after this one).
     """
     skip = list(exclude)
-    stmt = _statements(s.get_bind().dialect.name).due[for_update, bool(skip)]
+    stmt = _statements(connection_of(s).dialect.name).due[for_update, bool(skip)]
     params: dict[str, Any] = {"now": now, "limit": limit}
     if skip:
         params["exclude"] = skip
-    return s.connection().execute(stmt, params).all()
+    return connection_of(s).execute(stmt, params).all()
 
 
-def lease(s: Session, *, rows: Sequence[Row[Any]], worker: str, now: datetime) -> None:
+def lease(s: Session | Connection, *, rows: Sequence[Row[Any]], worker: str, now: datetime) -> None:
     """This worker sends these rows now: no other process takes them while the lease runs."""
     if not rows:
         return
     until = now + LEASE
     params = [{"leased": row.id, "worker": worker, "until": until} for row in rows]
-    s.connection().execute(_statements(s.get_bind().dialect.name).lease, params)
+    connection_of(s).execute(_statements(connection_of(s).dialect.name).lease, params)
 
 
-def mark_sent(s: Session, *, row_id: int, message_id: int | None, now: datetime) -> None:
-    statements = _statements(s.get_bind().dialect.name)
+def mark_sent(s: Session | Connection, *, row_id: int, message_id: int | None, now: datetime) -> None:
+    statements = _statements(connection_of(s).dialect.name)
     params = {"row_id": row_id, "now": now, "telegram_id": message_id}
-    row = s.connection().execute(statements.mark_sent, params).first()
+    row = connection_of(s).execute(statements.mark_sent, params).first()
     if row is None:  # gone, or sent already
         return
     chat_id, ticket_id, method = row
     if ticket_id is not None and message_id is not None and method.startswith("send"):
         # A Telegram reply to it reaches the ticket.
-        s.connection().execute(
+        connection_of(s).execute(
             statements.staff_post, {"chat_id": chat_id, "message_id": message_id, "ticket_id": ticket_id}
         )
 
