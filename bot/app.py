@@ -139,7 +139,11 @@ def schedule_jobs(app: App, runtime: Runtime, deliverer: Deliverer) -> None:
     if jq is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
 
+    woken = False  # a run asked for by wake() is queued and has not started yet
+
     async def deliver(_: BotContext) -> None:
+        nonlocal woken
+        woken = False  # what is committed from here on is for this run, or the next one asked for
         await deliverer.deliver_due()
 
     async def escalate(_: BotContext) -> None:
@@ -164,7 +168,11 @@ def schedule_jobs(app: App, runtime: Runtime, deliverer: Deliverer) -> None:
     jq.run_repeating(notify_outside, interval=CHANNELS_INTERVAL, first=CHANNELS_INTERVAL, name="channels")
 
     def wake() -> None:
-        jq.run_once(deliver, when=0)
+        """Deliver now (after each update); wakes while a run is queued join that run."""
+        nonlocal woken
+        if not woken:
+            woken = True
+            jq.run_once(deliver, when=0)
 
     runtime.wake_delivery = wake
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, select
 
 from bot.db.models import Conversation, utcnow
@@ -33,8 +34,11 @@ class State:
 
 def load_all(s: Session, *, user_id: int) -> dict[str, State]:
     """Every conversation the person is in, by kind (one query per update)."""
-    rows = s.exec(select(Conversation).where(Conversation.user_id == user_id)).all()
+    rows = s.exec(_ALL, params={"user_id": user_id}).all()
     return {row.kind: _state(row) for row in rows}
+
+
+_ALL = select(Conversation).where(Conversation.user_id == bindparam("user_id"))  # built once: read on every update
 
 
 def get(s: Session, *, user_id: int, kind: str) -> State | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -62,7 +65,32 @@ def _create(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 5)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine.pool, "checkout", partial(_ping_if_idle, engine.dialect))
+    event.listen(engine.pool, "checkin", _note_checkin)
+    return engine
+
+
+PING_IDLE = 2.0  # seconds a pooled connection may rest before it is checked at its next checkout
+
+
+def _note_checkin(_dbapi_conn: Any, record: Any) -> None:
+    record.info["qiaobot_rested_from"] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Dialect, dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+    """A connection that rested a while is pinged before use (the database may have restarted or
+    dropped it meanwhile); a replacement is opened if it is dead. SQLAlchemy's ``pool_pre_ping``
+    pings at every checkout — a round trip more on each of the several transactions of every
+    update; one used a moment ago needs none (should it have died since, the failure counts as
+    transient and the work is retried)."""
+    rested_from = record.info.get("qiaobot_rested_from")
+    if rested_from is None or time.monotonic() - rested_from < PING_IDLE:
+        return
+    try:
+        dialect.do_ping(dbapi_conn)
+    except Exception as exc:  # any failure: the pool opens a new connection instead
+        raise DisconnectionError(f"a pooled connection is dead ({type(exc).__name__})") from exc
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -7,13 +7,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Connection, Engine, update
 from sqlmodel import Session, SQLModel, select
 
 
 def new_session(engine: Engine) -> Session:
     """A session whose objects stay readable after commit (results are rendered afterwards)."""
     return Session(engine, expire_on_commit=False)
+
+
+def connection_of(s: Session | Connection) -> Connection:
+    """The connection to run Core statements on: a Session's (in its transaction), or the one given
+    (hot paths that need no ORM skip the Session's own bookkeeping)."""
+    return s if isinstance(s, Connection) else s.connection()
 
 
 @contextmanager

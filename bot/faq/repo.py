@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from bot.db.models import Question
+from bot.db.models import Question, utcnow
 from bot.faq.matcher import MatchResult
 
 
@@ -21,23 +21,27 @@ def log_question(
     chat_id: int | None = None,
     source: str = "telegram",
 ) -> int:
-    """Store a question with its outcome; returns the row id (used for feedback buttons)."""
+    """Store a question with its outcome; returns the row id (used for feedback buttons).
+
+    A Core insert (one asked on every question, no ORM object to build)."""
     match = result.match
-    row = Question(
-        user_id=user_id,
-        chat_id=chat_id,
-        source=source,
-        text=result.query[:1000],
-        language=language,
-        outcome=result.band,
-        entry_id=match.id if match else None,
-        score=match.score if match else None,
-        suggestions=",".join(f"{x.id}:{x.score}" for x in result.suggestions)[:255] or None,
-    )
-    s.add(row)
-    s.flush()
-    assert row.id is not None
-    return row.id
+    values = {
+        "user_id": user_id,
+        "chat_id": chat_id,
+        "source": source,
+        "text": result.query[:1000],
+        "language": language,
+        "outcome": result.band,
+        "entry_id": match.id if match else None,
+        "score": match.score if match else None,
+        "suggestions": ",".join(f"{x.id}:{x.score}" for x in result.suggestions)[:255] or None,
+        "asked_at": utcnow(),
+    }
+    s.flush()  # the person's row, if the session holds it unwritten
+    return int(s.connection().execute(_LOG, values).scalar_one())
+
+
+_LOG = Question.__table__.insert().returning(Question.__table__.c.id)  # type: ignore[attr-defined]
 
 
 def log_view(s: Session, *, entry_id: str, language: str, user_id: int | None, source: str = "browse") -> int:

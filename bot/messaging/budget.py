@@ -27,12 +27,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, delete, or_, update
+from sqlalchemy import Connection, Delete, Double, Insert, Select, Update, and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.db.models import SendBudget, SendSlot
+from bot.db.uow import connection_of
 
 BUDGET = "telegram"
 LEASE = 60.0  # seconds a slot counts when its process never says how the call ended
@@ -61,59 +64,111 @@ class Grant:
     wait: float | None = None
 
 
-def lock(s: Session) -> None:
+def lock(s: Session | Connection) -> None:
     """Take the bot's budget row for the rest of the transaction (creating it on first use)."""
-    bump = update(SendBudget).where(col(SendBudget.name) == BUDGET).values(version=SendBudget.version + 1)
-    if s.execute(bump).rowcount:  # type: ignore[attr-defined]
+    statements = _statements(connection_of(s).dialect.name)
+    conn = connection_of(s)
+    if conn.execute(statements.bump, {"budget": BUDGET}).rowcount:
         return
-    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
-    table = SendBudget.__table__  # type: ignore[attr-defined]
-    s.execute(insert(table).values(name=BUDGET, version=0).on_conflict_do_nothing(index_elements=["name"]))
-    s.execute(bump)
+    conn.execute(statements.create, {"budget": BUDGET})
+    conn.execute(statements.bump, {"budget": BUDGET})
 
 
-def _held_since(since: float) -> object:
+SLOTS = SendSlot.__table__  # type: ignore[attr-defined]
+
+
+def _held_since(since: Any) -> Any:
     """Slots that still count at or after ``since``."""
-    return or_(
-        col(SendSlot.done_at) > since,
-        and_(col(SendSlot.done_at).is_(None), col(SendSlot.taken_at) > since - LEASE),
+    return or_(SLOTS.c.done_at > since, and_(SLOTS.c.done_at.is_(None), SLOTS.c.taken_at > since - LEASE))
+
+
+def _held(done_at: float | None, taken_at: float, since: float) -> bool:
+    """``_held_since`` on a row already read."""
+    return done_at > since if done_at is not None else taken_at > since - LEASE
+
+
+_expired_at = float("-inf")  # when this process last deleted the slots that no longer count
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """Built once per dialect (taking slots is on every delivery's path)."""
+
+    bump: Update
+    create: Insert
+    expire: Delete
+    held: Select[Any]  # slots of the candidates' chats in the last minute, and everyone's in the last second
+    take: Insert
+    finish: Update
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    budgets = SendBudget.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    horizon = bindparam("horizon", type_=Double)
+    return _Statements(
+        bump=update(budgets).where(budgets.c.name == bindparam("budget")).values(version=budgets.c.version + 1),
+        create=insert(budgets)
+        .values(name=bindparam("budget"), version=0)
+        .on_conflict_do_nothing(index_elements=["name"]),
+        expire=delete(SLOTS).where(
+            or_(
+                SLOTS.c.done_at <= horizon,
+                and_(SLOTS.c.done_at.is_(None), SLOTS.c.taken_at <= horizon - LEASE),
+            )
+        ),
+        held=select(SLOTS.c.chat_id, SLOTS.c.done_at, SLOTS.c.taken_at).where(
+            _held_since(bindparam("minute", type_=Double)),
+            or_(
+                SLOTS.c.chat_id.in_(bindparam("chats", expanding=True)),
+                _held_since(bindparam("second", type_=Double)),
+            ),
+        ),
+        take=SLOTS.insert(),
+        finish=update(SLOTS)
+        .where(SLOTS.c.outbox_id == bindparam("slot_of"), SLOTS.c.done_at.is_(None))
+        .values(done_at=bindparam("at")),
     )
 
 
-def reserve(s: Session, *, candidates: Iterable[tuple[int, int]], now: float, limits: Limits, most: int) -> Grant:
+def reserve(
+    s: Session | Connection,
+    *,
+    candidates: Iterable[tuple[int, int]],
+    now: float,
+    limits: Limits,
+    most: int,
+    locked: bool = False,
+) -> Grant:
     """Take slots for as many of ``candidates`` — (outbox id, chat id), best first — as the limits
-    allow now, at most ``most``; in the caller's transaction (commit it to hold them)."""
+    allow now, at most ``most``; in the caller's transaction (commit it to hold them). ``locked``:
+    the caller holds the budget row already (``lock``)."""
     wanted = list(candidates)
     if not wanted:
         return Grant([])
     if not limits.paced:
         ids = [row_id for row_id, _ in wanted[:most]]
         return Grant(ids)
-    lock(s)  # (again, if the caller took it already: harmless)
-    horizon = now - MINUTE
-    s.execute(
-        delete(SendSlot).where(
-            or_(
-                col(SendSlot.done_at) <= horizon,
-                and_(col(SendSlot.done_at).is_(None), col(SendSlot.taken_at) <= horizon - LEASE),
-            )
-        )
-    )
-    recent = s.exec(
-        select(SendSlot.done_at, SendSlot.taken_at).where(_held_since(now - 1.0))  # type: ignore[arg-type]
-    ).all()
-    free = limits.per_second - len(recent)
+    if not locked:
+        lock(s)
+    statements = _statements(connection_of(s).dialect.name)
+    conn = connection_of(s)
+    global _expired_at
+    if not _expired_at <= now < _expired_at + 1.0:  # housekeeping, once a second at most: the reads
+        conn.execute(statements.expire, {"horizon": now - MINUTE})  # below skip what it would delete
+        _expired_at = now
     chats = {chat for _, chat in wanted}
+    second, minute = now - 1.0, now - MINUTE
+    rows = conn.execute(statements.held, {"chats": list(chats), "minute": minute, "second": second}).all()
+    recent = [(done_at, taken_at) for _, done_at, taken_at in rows if _held(done_at, taken_at, second)]
+    free = limits.per_second - len(recent)
     per_chat: defaultdict[int, list[float]] = defaultdict(list)
-    rows = s.exec(
-        select(SendSlot.chat_id, SendSlot.done_at, SendSlot.taken_at).where(
-            col(SendSlot.chat_id).in_(chats),
-            _held_since(now - MINUTE),  # type: ignore[arg-type]
-        )
-    ).all()
     for chat, done_at, taken_at in rows:
-        per_chat[chat].append(done_at if done_at is not None else taken_at + LEASE)
+        if chat in chats:
+            per_chat[chat].append(done_at if done_at is not None else taken_at + LEASE)
     granted: list[int] = []
+    taken: list[dict[str, Any]] = []
     held_back = False
     for row_id, chat in wanted:
         if len(granted) >= most:
@@ -131,7 +186,9 @@ def reserve(s: Session, *, candidates: Iterable[tuple[int, int]], now: float, li
             break
         free -= 1
         granted.append(row_id)
-        s.add(SendSlot(outbox_id=row_id, chat_id=chat, taken_at=now))
+        taken.append({"outbox_id": row_id, "chat_id": chat, "taken_at": now, "done_at": None})
+    if taken:
+        conn.execute(statements.take, taken)
     wait = None
     if held_back:
         ends = sorted(done_at if done_at is not None else taken_at + LEASE for done_at, taken_at in recent)
@@ -142,9 +199,7 @@ def reserve(s: Session, *, candidates: Iterable[tuple[int, int]], now: float, li
     return Grant(granted, wait)
 
 
-def finish(s: Session, *, outbox_id: int, at: float) -> None:
+def finish(s: Session | Connection, *, outbox_id: int, at: float) -> None:
     """The call for this message returned (sent, refused or failed) at ``at``: its slot now counts
     for a window after that, then frees itself."""
-    s.execute(
-        update(SendSlot).where(col(SendSlot.outbox_id) == outbox_id, col(SendSlot.done_at).is_(None)).values(done_at=at)
-    )
+    connection_of(s).execute(_statements(connection_of(s).dialect.name).finish, {"slot_of": outbox_id, "at": at})

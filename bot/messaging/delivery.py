@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Row
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
 from telegram._utils.defaultvalue import DEFAULT_NONE
@@ -38,8 +38,8 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.db.models import OutboxMessage, utcnow
-from bot.db.uow import new_session, session_scope
+from bot.db.models import utcnow
+from bot.db.uow import session_scope
 from bot.messaging import budget, faults, outbox
 from bot.messaging.budget import Limits
 from bot.messaging.metrics import Metrics
@@ -87,6 +87,8 @@ class Deliverer:
     # One delivery run at a time in this process (the repeating job and wake-ups after each update may
     # all ask at once); across processes the rows' leases keep them apart.
     _running: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Sent, not yet marked: the last message of a round, marked with the next claim (one hand-over).
+    _unmarked: tuple[Row[Any], int | None, datetime] | None = field(default=None, init=False, repr=False)
 
     async def deliver_due(self, now: datetime | None = None, *, max_rounds: int = 100) -> int:
         """Send what is due now, each chat's messages in order; returns how many were sent.
@@ -114,53 +116,62 @@ class Deliverer:
             # A fresh clock each round (leases, pacing and sent_at stay true however long it takes),
             # and a small claim, so a slow Bot API never outlasts the lease on what we hold.
             now = fixed_now or utcnow()
-            rows, wait = await asyncio.to_thread(self._claim, now, resting)
+            rows, wait, more = await asyncio.to_thread(self._claim, now, resting)
             sent_this_round = 0
-            for row in rows:
-                if await self._send(row, fixed_now or utcnow()):
+            for i, row in enumerate(rows):
+                if await self._send(row, fixed_now or utcnow(), last=i == len(rows) - 1):
                     sent_this_round += 1
                 else:
                     resting.add(row.chat_id)
             sent += sent_this_round
-            if rows:
+            if rows and (more or sent_this_round < len(rows)):
                 continue
+            if rows:  # all sent, and nothing else was due: no round only to find that out
+                break
             if wait is None or waited >= MAX_WAIT:
                 break
             # Only the bot-wide budget held messages back: wait for its next free slot.
             pause = min(wait, MAX_WAIT - waited, 1.0)
             waited += pause
             await self.sleep(pause)
+        if self._unmarked is not None:
+            await asyncio.to_thread(self._mark_unmarked)
         return sent
 
-    def _claim(self, now: datetime, resting: set[int]) -> tuple[list[OutboxMessage], float | None]:
+    def _claim(self, now: datetime, resting: set[int]) -> tuple[list[Row[Any]], float | None, bool]:
         """Take this round's messages: the heads that are due, within the shared budget, leased to
-        this worker — in one transaction."""
-        with new_session(self.engine) as s:  # nothing due (most runs): no write, no lock
-            if not outbox.due(s, now=now, limit=1, exclude=resting, for_update=False):
-                return [], None
-        with session_scope(self.engine) as s:
+        this worker — in one transaction. The last round's last message is marked sent first
+        (its own transaction, in the same hand-over to a worker thread).
+
+        Returns the rows, when to ask again if the bot-wide budget held some back, and whether
+        anything may be due after these are sent (a chat's next message, a head not taken now);
+        what is queued later wakes a run of its own (``wake_delivery``)."""
+        self._mark_unmarked()
+        with self.engine.connect() as conn:  # nothing due (most runs): no write, no lock
+            if not outbox.due(conn, now=now, limit=1, exclude=resting, for_update=False):
+                return [], None, False
+        with self.engine.begin() as conn:  # Core only: no Session needed
             # The budget row first: claims of all processes are serialized, so the heads read
             # next already show the leases any other process just took.
-            budget.lock(s)
-            heads = outbox.due(s, now=now, limit=CANDIDATES, exclude=resting)
+            budget.lock(conn)
+            heads = outbox.due(conn, now=now, limit=CANDIDATES, exclude=resting)
             if not heads:
-                return [], None
+                return [], None, False
             grant = budget.reserve(
-                s,
+                conn,
                 candidates=[(row.id or 0, row.chat_id) for row in heads],
                 now=self.clock(),
                 limits=self.limits,
                 most=CLAIM,
+                locked=True,
             )
             chosen = set(grant.ids)
             rows = [row for row in heads if row.id in chosen]
-            outbox.lease(s, rows=rows, worker=self.worker, now=now)
-            s.flush()
-            for row in rows:
-                s.expunge(row)
-            return rows, grant.wait
+            outbox.lease(conn, rows=rows, worker=self.worker, now=now)
+            more = len(heads) == CANDIDATES or len(rows) < len(heads) or any(row.has_next for row in rows)
+            return rows, grant.wait, more
 
-    def _write(self, fn: Callable[..., Any], /, row: OutboxMessage, **kwargs: Any) -> None:
+    def _write(self, fn: Callable[..., Any], /, row: Row[Any], **kwargs: Any) -> None:
         """Record how a message's call ended, and end its slot in the budget, in one transaction."""
         assert row.id is not None
         with session_scope(self.engine) as s:
@@ -171,7 +182,10 @@ class Deliverer:
         if self.metrics is not None:
             self.metrics.observe_delivery(outcome)
 
-    async def _send(self, row: OutboxMessage, now: datetime) -> bool:
+    async def _send(self, row: Row[Any], now: datetime, *, last: bool = False) -> bool:
+        """Send one message and record how it ended. ``last``: the last of its round — if sent, it is
+        marked sent with the next round's claim (no other message is sent in between, so a crash
+        still doubles at most the one message Telegram took in the instant before it)."""
         assert row.id is not None
         try:
             params = {"chat_id": row.chat_id, **json.loads(row.payload)}
@@ -199,7 +213,7 @@ class Deliverer:
             return False
         except BadRequest as exc:
             if "message is not modified" in exc.message.lower():  # the edit is already there: done
-                await self._mark_sent(row, None, now)
+                await self._mark_sent(row, None, now, defer=last)
                 return True
             self._count("bad_request")
             await asyncio.to_thread(self._write, outbox.fail, row=row, row_id=row.id, error=f"400 {exc.message}")
@@ -230,19 +244,31 @@ class Deliverer:
             return False
         faults.point("outbox.after_send")
         message_id = result.get("message_id") if isinstance(result, dict) else None
-        await self._mark_sent(row, message_id if isinstance(message_id, int) else None, now)
+        await self._mark_sent(row, message_id if isinstance(message_id, int) else None, now, defer=last)
         return True
 
-    async def _mark_sent(self, row: OutboxMessage, message_id: int | None, now: datetime) -> None:
+    async def _mark_sent(self, row: Row[Any], message_id: int | None, now: datetime, *, defer: bool = False) -> None:
         assert row.id is not None
         if self.metrics is not None:
             self.metrics.last_api_success = time.time()
             self.metrics.ok("bot_api")
             self.metrics.observe_delivery("sent", max(0.0, (now - row.created_at).total_seconds()))
-        await asyncio.to_thread(self._write, outbox.mark_sent, row=row, row_id=row.id, message_id=message_id, now=now)
+        self._unmarked = (row, message_id, now)
+        if not defer:
+            await asyncio.to_thread(self._mark_unmarked)
+
+    def _mark_unmarked(self) -> None:
+        """Record that Telegram took the message sent last (if not recorded yet)."""
+        if self._unmarked is None:
+            return
+        row, message_id, now = self._unmarked
+        self._unmarked = None
+        with self.engine.begin() as conn:  # as _write, without a Session
+            outbox.mark_sent(conn, row_id=row.id, message_id=message_id, now=now)
+            budget.finish(conn, outbox_id=row.id, at=self.clock())
         faults.point("outbox.after_mark")
 
-    def _forbidden(self, row: OutboxMessage, error: str, now: datetime) -> None:
+    def _forbidden(self, row: Row[Any], error: str, now: datetime) -> None:
         assert row.id is not None
         with session_scope(self.engine) as s:
             if row.chat_id > 0:

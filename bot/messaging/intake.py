@@ -9,18 +9,22 @@ import socket
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, exists, func, or_
+from sqlalchemy import Engine, Insert, Integer, Select, Update, and_, bindparam, case, exists, func, or_, update
+from sqlalchemy import select as core_select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.db.models import IntakeUpdate, OutboxMessage, utcnow
-from bot.db.uow import new_session, session_scope
+from bot.db.uow import session_scope
 
 MAX_ATTEMPTS = 3
 LEASE = timedelta(seconds=10)  # renewed every few seconds while the update is worked
 _older = IntakeUpdate.__table__.alias("older")  # type: ignore[attr-defined]
+_later = IntakeUpdate.__table__.alias("later")  # type: ignore[attr-defined]
 _recent = IntakeUpdate.__table__.alias("recent")  # type: ignore[attr-defined]
 
 
@@ -49,18 +53,76 @@ def chat_of(payload: str) -> int:
 
 def store(engine: Engine, *, update_id: int, payload: str, now: datetime | None = None) -> bool:
     """Store one raw update; False if it was already stored (Telegram delivered it twice)."""
+    values = {"update_id": update_id, "chat_id": chat_of(payload), "payload": payload, "received_at": now or utcnow()}
     try:
-        with session_scope(engine) as s:
-            if s.get(IntakeUpdate, update_id) is not None:
-                return False
-            s.add(
-                IntakeUpdate(
-                    update_id=update_id, chat_id=chat_of(payload), payload=payload, received_at=now or utcnow()
-                )
-            )
-        return True
+        with engine.begin() as conn:
+            return conn.execute(_statements(engine.dialect.name).store, values).first() is not None
     except IntegrityError:
         return False
+
+
+TABLE = IntakeUpdate.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """Built once per dialect: every update passes through these (no expression building, no ORM
+    unit of work; the compiled form is found by a memoized key)."""
+
+    store: Insert
+    claim: Select[Any]
+    claim_not_busy: Select[Any]
+    lease: Update
+    finish: Update
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    t = TABLE
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = bindparam("now", type_=t.c.received_at.type)
+    head = ~exists().where(
+        t.c.chat_id == _older.c.chat_id, _older.c.status == "pending", _older.c.update_id < t.c.update_id
+    )
+    free = or_(t.c.locked_until.is_(None), t.c.locked_until < now)
+    ready = or_(t.c.not_before.is_(None), t.c.not_before <= now)
+    recent = (
+        core_select(func.count())
+        .where(_recent.c.chat_id == t.c.chat_id, _recent.c.received_at > bindparam("since", type_=t.c.received_at.type))
+        .scalar_subquery()
+    )
+    flooding = case((and_(t.c.chat_id != 0, recent > bindparam("flood_messages", type_=Integer)), 1), else_=0)
+    has_next = exists().where(
+        _later.c.chat_id == t.c.chat_id, _later.c.status == "pending", _later.c.update_id > t.c.update_id
+    )
+    columns = (t.c.update_id, t.c.chat_id, t.c.payload, t.c.attempts, flooding.label("flooding"))
+    claim = core_select(*columns, has_next.label("has_next")).where(t.c.status == "pending", free, ready, head)
+    claim_not_busy = claim.where(t.c.chat_id.not_in(bindparam("busy", expanding=True)))  # an IN list costs
+    claim, claim_not_busy = (
+        stmt.order_by(flooding, t.c.update_id)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+        for stmt in (claim, claim_not_busy)
+    )
+    return _Statements(
+        store=insert(t)
+        .values(status="pending", attempts=0)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(t.c.update_id),
+        claim=claim,
+        claim_not_busy=claim_not_busy,
+        lease=update(t)
+        .where(t.c.update_id == bindparam("leased"))
+        .values(locked_by=bindparam("worker"), locked_until=bindparam("until"), attempts=t.c.attempts + 1),
+        finish=update(t)
+        .where(t.c.update_id == bindparam("id"))
+        .values(
+            status=bindparam("new_status"),
+            error=bindparam("reason"),
+            processed_at=bindparam("at"),
+            locked_until=None,  # locked_by stays: which process handled it
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -71,9 +133,20 @@ class Flood:
     seconds: float = 10.0
 
 
+@dataclass(frozen=True, slots=True)
+class Leased:
+    """A claimed update as it stands once claimed (its attempt counted, leased to ``locked_by``)."""
+
+    update_id: int
+    chat_id: int
+    payload: str
+    attempts: int
+    locked_by: str
+
+
 @dataclass(frozen=True)
 class Claimed:
-    update: IntakeUpdate
+    update: Leased
     flooding: bool = False
 
 
@@ -98,34 +171,46 @@ def claim(
     more than a person can (``flood``) waits until the others are served; its updates stay in order
     and are never dropped. Rows taken from such a chat are marked ``flooding``.
     """
+    return claim_some(engine, worker=worker, limit=limit, busy=busy, now=now, flood=flood)[0]
+
+
+def claim_some(
+    engine: Engine,
+    *,
+    worker: str,
+    limit: int = 1,
+    busy: Collection[int] = (),
+    now: datetime | None = None,
+    flood: Flood | None = None,
+) -> tuple[list[Claimed], bool]:
+    """``claim``, and whether anything else was ready besides (another chat's head, or the next
+    update of a chat claimed): when not, the claimer need not look again until something is stored."""
     now = now or utcnow()
-    table = IntakeUpdate.__table__  # type: ignore[attr-defined]
-    head = ~exists().where(
-        table.c.chat_id == _older.c.chat_id, _older.c.status == "pending", _older.c.update_id < table.c.update_id
-    )
-    free = or_(col(IntakeUpdate.locked_until).is_(None), col(IntakeUpdate.locked_until) < now)
-    ready = or_(col(IntakeUpdate.not_before).is_(None), col(IntakeUpdate.not_before) <= now)
     flood = flood or Flood()
-    recent = (
-        select(func.count())
-        .where(_recent.c.chat_id == table.c.chat_id, _recent.c.received_at > now - timedelta(seconds=flood.seconds))
-        .scalar_subquery()
-    )
-    flooding = case((and_(table.c.chat_id != 0, recent > flood.messages), 1), else_=0)
-    with new_session(engine) as s:
-        stmt = select(IntakeUpdate, flooding).where(IntakeUpdate.status == "pending", free, ready, head)
-        if busy:
-            stmt = stmt.where(col(IntakeUpdate.chat_id).not_in(list(busy)))
-        stmt = stmt.order_by(flooding, col(IntakeUpdate.update_id)).limit(limit).with_for_update(skip_locked=True)
-        found = list(s.execute(stmt).all())
+    statements = _statements(engine.dialect.name)
+    params: dict[str, Any] = {
+        "now": now,
+        "since": now - timedelta(seconds=flood.seconds),
+        "flood_messages": flood.messages,
+        "limit": limit + 1,  # one more than taken: whether others are waiting
+    }
+    if busy:
+        params["busy"] = list(busy)
+    with engine.connect() as conn:
+        found = conn.execute(statements.claim_not_busy if busy else statements.claim, params).all()
         if not found:
-            return []  # nothing to take: no commit (closing ends the read)
-        for row, _ in found:
-            row.locked_by, row.locked_until = worker, now + LEASE
-            row.attempts += 1
-            s.add(row)
-        s.commit()
-        return [Claimed(row, bool(is_flooding)) for row, is_flooding in found]
+            conn.rollback()  # nothing to take: no commit (ends the read)
+            return [], False
+        more = len(found) > limit or any(row.has_next for row in found)
+        found = found[:limit]
+        until = now + LEASE
+        conn.execute(statements.lease, [{"leased": row.update_id, "worker": worker, "until": until} for row in found])
+        conn.commit()
+    claimed = [
+        Claimed(Leased(row.update_id, row.chat_id, row.payload, row.attempts + 1, worker), bool(row.flooding))
+        for row in found
+    ]
+    return claimed, more
 
 
 def release_stale(engine: Engine, *, worker: str = "") -> int:
@@ -187,11 +272,8 @@ def finish(
     s: Session, *, update_id: int, status: str = "done", error: str | None = None, now: datetime | None = None
 ) -> None:
     """Mark an update processed — in the caller's transaction, together with its effect."""
-    row = s.get(IntakeUpdate, update_id)
-    if row is not None:
-        row.status, row.error, row.processed_at = status, (error or None) and error[:500], now or utcnow()
-        row.locked_until = None  # locked_by stays: which process handled it
-        s.add(row)
+    params = {"id": update_id, "new_status": status, "reason": (error or None) and error[:500], "at": now or utcnow()}
+    s.connection().execute(_statements(s.get_bind().dialect.name).finish, params)
 
 
 def retry_later(

@@ -288,14 +288,22 @@ _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)>")
 _ENTITY = re.compile(r"&(lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
 
 
+_SPECIAL = re.compile(r"[<&]")
+
+
 def html_error(text: str) -> str | None:
     """Why Telegram would refuse ``text`` in HTML parse mode (None if it would accept it)."""
     stack: list[str] = []
-    visible: list[str] = []
+    visible = False
     i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "<":
+    while True:
+        special = _SPECIAL.search(text, i)  # plain text up to the next tag or entity is skipped at once
+        if special is None:
+            visible = visible or i < len(text)
+            break
+        visible = visible or special.start() > i
+        i = special.start()
+        if text[i] == "<":
             match = _TAG.match(text, i)
             if match is None or match.group(2).lower() not in _ALLOWED_TAGS:
                 return f"Bad Request: can't parse entities: unsupported start tag at byte offset {i}"
@@ -306,15 +314,12 @@ def html_error(text: str) -> str | None:
             else:
                 stack.append(name)
             i = match.end()
-        elif ch == "&":
+        else:
             match = _ENTITY.match(text, i)
             if match is None:
                 return f"Bad Request: can't parse entities: character '&' is reserved at byte offset {i}"
-            visible.append("x")
+            visible = True
             i = match.end()
-        else:
-            visible.append(ch)
-            i += 1
     if stack:
         return "Bad Request: can't parse entities: can't find end tag corresponding to start tag " + stack[-1]
     return None if visible else "Bad Request: message text is empty"

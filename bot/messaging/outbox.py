@@ -11,13 +11,16 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import BindParameter, Connection, Insert, Row, Select, Update, bindparam, exists, func, or_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.db.models import Binding, JoinRequest, OutboxMessage, StaffPost, utcnow
+from bot.db.uow import connection_of
 from bot.messaging.markup import Markup
 from bot.messaging.render import TELEGRAM_LIMIT, split_message, utf16_len
 
@@ -133,28 +136,100 @@ def enqueue(s: Session, message: Message, *, key: str, now: datetime | None = No
 
 
 def _insert(s: Session, message: Message, *, key: str, now: datetime | None, priority: int) -> bool:
+    at = now or utcnow()
     values = {
         "dedupe_key": key[:128],
         "chat_id": message.chat_id,
         "method": message.method,
         "payload": json.dumps(message.params, ensure_ascii=False),
         "ticket_id": message.ticket_id,
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": now or utcnow(),
-        "created_at": now or utcnow(),
+        "next_attempt_at": at,
+        "created_at": at,
         "priority": priority,
     }
-    dialect = s.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
-    return s.execute(stmt).first() is not None
+    s.flush()  # rows the message refers to (its ticket) are written first
+    return connection_of(s).execute(_statements(connection_of(s).dialect.name).insert, values).first() is not None
+
+
+TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The delivery's statements, built once per dialect: the hot path then costs the database's
+    time, not SQLAlchemy's (no expression building, the compiled form found by a memoized key)."""
+
+    insert: Insert
+    due: dict[tuple[bool, bool], Select[Any]]  # by (read FOR UPDATE, excluding some chats)
+    lease: Update
+    mark_sent: Update
+    staff_post: Insert
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    t = TABLE
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = (
+        dialect_insert(t)
+        .values(status="pending", attempts=0)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(t.c.id)
+    )
+    heads = (
+        core_select(func.min(t.c.id))
+        .where(t.c.status == "pending", t.c.channel == TELEGRAM)  # e-mail, WeCom: channels.py
+        .group_by(t.c.chat_id)
+    )
+    now: BindParameter[datetime] = bindparam("now", type_=t.c.next_attempt_at.type)
+    later = t.alias("later")
+    has_next = exists().where(
+        later.c.chat_id == t.c.chat_id, later.c.status == "pending", later.c.channel == TELEGRAM, later.c.id > t.c.id
+    )
+    due = (
+        core_select(t, has_next.label("has_next"))
+        .where(
+            t.c.id.in_(heads),
+            t.c.next_attempt_at <= now,
+            or_(t.c.locked_until.is_(None), t.c.locked_until < now),
+        )
+        .order_by(t.c.priority, t.c.id)
+        .limit(bindparam("limit"))
+    )
+    # Two forms, with and without chats excluded: an IN list is expanded on every execution.
+    excluding = due.where(t.c.chat_id.not_in(bindparam("exclude", expanding=True)))
+    lock = dialect != "sqlite"
+    variants = {
+        (False, False): due,
+        (False, True): excluding,
+        (True, False): due.with_for_update(skip_locked=True) if lock else due,
+        (True, True): excluding.with_for_update(skip_locked=True) if lock else excluding,
+    }
+    lease = (
+        update(t)
+        .where(t.c.id == bindparam("leased"))
+        .values(locked_by=bindparam("worker"), locked_until=bindparam("until"))
+    )
+    mark_sent = (
+        update(t)
+        .where(t.c.id == bindparam("row_id"), t.c.status != "sent")
+        .values(
+            status="sent",
+            sent_at=bindparam("now"),
+            message_id=bindparam("telegram_id"),
+            locked_by=None,
+            locked_until=None,
+            attempts=t.c.attempts + 1,
+        )
+        .returning(t.c.chat_id, t.c.ticket_id, t.c.method)
+    )
+    posts = StaffPost.__table__  # type: ignore[attr-defined]
+    return _Statements(insert, variants, lease, mark_sent, posts.insert())
 
 
 def due(
-    s: Session, *, now: datetime, limit: int = 200, exclude: Iterable[int] = (), for_update: bool = True
-) -> Sequence[OutboxMessage]:
+    s: Session | Connection, *, now: datetime, limit: int = 200, exclude: Iterable[int] = (), for_update: bool = True
+) -> Sequence[Row[Any]]:
     """The oldest pending message of each chat, if it is due and no process holds it: one per chat
     and round, replies first (lower ``priority``), then in the order queued.
 
@@ -162,44 +237,38 @@ def due(
     waiting for its retry) and lets one busy group never hold up the other chats. On PostgreSQL the
     heads are read ``FOR UPDATE SKIP LOCKED`` (a row another process is finishing is skipped).
     Whether they may go now is for the shared budget (``budget.reserve``); the ones taken are then
-    leased (``lease``) in the same transaction.
+    leased (``lease``) in the same transaction. The rows are read-only (columns as attributes, and
+    ``has_next``: the chat has more pending after this one).
     """
-    heads = (
-        select(func.min(OutboxMessage.id))
-        .where(OutboxMessage.status == "pending", OutboxMessage.channel == TELEGRAM)  # e-mail, WeCom: channels.py
-        .group_by(col(OutboxMessage.chat_id))
-    )
-    stmt = select(OutboxMessage).where(
-        col(OutboxMessage.id).in_(heads),
-        col(OutboxMessage.next_attempt_at) <= now,
-        or_(col(OutboxMessage.locked_until).is_(None), col(OutboxMessage.locked_until) < now),
-    )
     skip = list(exclude)
+    stmt = _statements(connection_of(s).dialect.name).due[for_update, bool(skip)]
+    params: dict[str, Any] = {"now": now, "limit": limit}
     if skip:
-        stmt = stmt.where(col(OutboxMessage.chat_id).not_in(skip))
-    if for_update and s.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return s.exec(stmt.order_by(col(OutboxMessage.priority), col(OutboxMessage.id)).limit(limit)).all()
+        params["exclude"] = skip
+    return connection_of(s).execute(stmt, params).all()
 
 
-def lease(s: Session, *, rows: Sequence[OutboxMessage], worker: str, now: datetime) -> None:
+def lease(s: Session | Connection, *, rows: Sequence[Row[Any]], worker: str, now: datetime) -> None:
     """This worker sends these rows now: no other process takes them while the lease runs."""
-    for row in rows:
-        row.locked_by, row.locked_until = worker, now + LEASE
-        s.add(row)
-
-
-def mark_sent(s: Session, *, row_id: int, message_id: int | None, now: datetime) -> None:
-    row = s.get(OutboxMessage, row_id)
-    if row is None or row.status == "sent":
+    if not rows:
         return
-    row.status, row.sent_at, row.message_id = "sent", now, message_id
-    row.locked_by = row.locked_until = None
-    row.attempts += 1
-    s.add(row)
-    if row.ticket_id is not None and message_id is not None and row.method.startswith("send"):
+    until = now + LEASE
+    params = [{"leased": row.id, "worker": worker, "until": until} for row in rows]
+    connection_of(s).execute(_statements(connection_of(s).dialect.name).lease, params)
+
+
+def mark_sent(s: Session | Connection, *, row_id: int, message_id: int | None, now: datetime) -> None:
+    statements = _statements(connection_of(s).dialect.name)
+    params = {"row_id": row_id, "now": now, "telegram_id": message_id}
+    row = connection_of(s).execute(statements.mark_sent, params).first()
+    if row is None:  # gone, or sent already
+        return
+    chat_id, ticket_id, method = row
+    if ticket_id is not None and message_id is not None and method.startswith("send"):
         # A Telegram reply to it reaches the ticket.
-        s.add(StaffPost(chat_id=row.chat_id, message_id=message_id, ticket_id=row.ticket_id))
+        connection_of(s).execute(
+            statements.staff_post, {"chat_id": chat_id, "message_id": message_id, "ticket_id": ticket_id}
+        )
 
 
 def retry_later(s: Session, *, row_id: int, delay: timedelta, error: str, now: datetime) -> None:

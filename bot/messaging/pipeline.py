@@ -31,10 +31,11 @@ from telegram.ext import Application
 
 from bot.db import conversations
 from bot.db.conversations import State
-from bot.db.models import IntakeUpdate, User, utcnow
+from bot.db.models import utcnow
 from bot.db.uow import new_session, session_scope
 from bot.groups.access import Actor
 from bot.messaging import faults, intake, outbox
+from bot.messaging.intake import Leased
 from bot.messaging.outbox import Message, Outgoing
 from bot.runtime import Env, Runtime
 from bot.text.i18n import t
@@ -68,8 +69,12 @@ class Turn:
         self.env: Env = runtime.env()
         self.outgoing = Outgoing(prefix=f"u{update_id}")
         self.error: BaseException | None = None
-        self._user: User | None = None
+        self._user: users.Seen | None = None
         self._conversations: dict[str, State] | None = None
+        # In a private chat, the person who wrote (id, Telegram language): their row and their
+        # conversations are read together, in one hand-over to a worker thread, when first needed.
+        self.person: tuple[int, str | None] | None = None
+        self.closed = False
 
     # -- doing work -----------------------------------------------------------------------
 
@@ -90,10 +95,14 @@ class Turn:
 
     # -- the person -----------------------------------------------------------------------
 
-    async def user(self, tg_user: TgUser) -> User:
+    async def user(self, tg_user: TgUser) -> users.Seen:
         """The person's stored row, created or refreshed once per update."""
         if self._user is None or self._user.id != tg_user.id:
-            self._user = await self.db(users.touch, user_id=tg_user.id, telegram_language=tg_user.language_code)
+            if self._conversations is None and self.person is not None and self.person[0] == tg_user.id:
+                await self.db(self._read_person)
+            else:
+                self._user = await self.db(users.touch, user_id=tg_user.id, telegram_language=tg_user.language_code)
+        assert self._user is not None
         return self._user
 
     async def lang(self, update: Update, text: str | None = None) -> UiLang:
@@ -108,8 +117,18 @@ class Turn:
     async def conversations(self, user_id: int) -> dict[str, State]:
         """The person's conversations in progress, by kind (read once per update)."""
         if self._conversations is None:
-            self._conversations = await self.db(conversations.load_all, user_id=user_id)
+            if self._user is None and self.person is not None and self.person[0] == user_id:
+                await self.db(self._read_person)
+            else:
+                self._conversations = await self.db(conversations.load_all, user_id=user_id)
+        assert self._conversations is not None
         return self._conversations
+
+    def _read_person(self, s: Session) -> None:
+        assert self.person is not None
+        user_id, telegram_language = self.person
+        self._user = users.touch(s, user_id=user_id, telegram_language=telegram_language)
+        self._conversations = conversations.load_all(s, user_id=user_id)
 
     def actor(self, update: Update) -> Actor:
         """The person acting in this update, as a plain value for services."""
@@ -130,13 +149,16 @@ class Turn:
     # -- ending ---------------------------------------------------------------------------
 
     def commit(self) -> None:
-        """Write the queued messages and the "done" mark, and commit the whole update at once."""
+        """Write the queued messages and the "done" mark, commit the whole update at once, and close
+        the Session."""
         now = utcnow()
         for key, message in self.outgoing.messages:
             outbox.enqueue(self.session, message, key=key, now=now, priority=outbox.REPLY)
         intake.finish(self.session, update_id=self.update_id, now=now)
         faults.point("update.before_commit")
         self.session.commit()
+        self.session.close()  # in the same worker thread: one hand-over less per update
+        self.closed = True
 
 
 def current() -> Turn:
@@ -144,7 +166,7 @@ def current() -> Turn:
     return CURRENT.get()
 
 
-async def process(app: Application, runtime: Runtime, row: IntakeUpdate, flooding: bool = False) -> None:  # type: ignore[type-arg]
+async def process(app: Application, runtime: Runtime, row: Leased, flooding: bool = False) -> None:  # type: ignore[type-arg]
     """Run one claimed update through the handlers in its own unit of work.
 
     A chat that floods the bot gets one polite notice (per ten minutes) that its messages will be
@@ -175,6 +197,9 @@ async def process(app: Application, runtime: Runtime, row: IntakeUpdate, floodin
             )
             await asyncio.to_thread(_give_up, runtime, row, f"unreadable update: {type(exc).__name__}", None)
             return
+        chat, sender = update.effective_chat, update.effective_user
+        if chat is not None and chat.type == "private" and sender is not None:
+            turn.person = (sender.id, sender.language_code)
         await app.process_update(update)
         if flooding and row.chat_id > 0 and turn.error is None:
             await _flood_notice(turn, update, row.chat_id)
@@ -188,10 +213,11 @@ async def process(app: Application, runtime: Runtime, row: IntakeUpdate, floodin
         await _failed(runtime, row, update, turn.error)
     finally:
         CURRENT.reset(token)
-        await asyncio.to_thread(session.close)
+        if not turn.closed:
+            await asyncio.to_thread(session.close)
 
 
-async def _failed(runtime: Runtime, row: IntakeUpdate, update: Update, error: BaseException) -> None:
+async def _failed(runtime: Runtime, row: Leased, update: Update, error: BaseException) -> None:
     reason = f"{type(error).__name__}: {error}"[:500]
     if _transient(error):
         runtime.metrics.failed("bot_api" if isinstance(error, TransientError) else "database", error)
@@ -257,7 +283,7 @@ def _is_disconnect(error: DBAPIError) -> bool:
 
 def _give_up(
     runtime: Runtime,
-    row: IntakeUpdate,
+    row: Leased,
     reason: str,
     apology_to: int | None,
     hints: tuple[str | None, str | None] = (None, None),
@@ -284,12 +310,17 @@ class Processor:
         self.worker = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
         self.stopping = asyncio.Event()
         self._wake = asyncio.Event()
+        self._wakes = 0  # wake() calls so far
+        # The wake() count when a claim found nothing ready besides what it took: until another
+        # wake() (or the next tick), looking again would find nothing.
+        self._settled: int | None = None
         self._working: dict[int, int] = {}  # update_id → chat_id
         settings = runtime.settings
         self.flood = intake.Flood(settings.flood_messages, settings.flood_seconds)
 
     def wake(self) -> None:
         """Something was stored: look for work now rather than at the next tick."""
+        self._wakes += 1
         self._wake.set()
 
     def stop(self) -> None:
@@ -309,7 +340,7 @@ class Processor:
                     await self._sleep(2.0)
                     continue
                 self.runtime.metrics.ok("database")
-                if not busy:
+                if not busy or self._settled == self._wakes:
                     self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), timeout=1.0)
@@ -319,15 +350,23 @@ class Processor:
     async def process_pending(self) -> int:
         """Process stored updates until none is ready; returns how many were processed."""
         done = 0
-        tasks: dict[asyncio.Task[None], IntakeUpdate] = {}
+        tasks: dict[asyncio.Task[None], Leased] = {}
+        self._settled = None
         try:
             while True:
                 free = self.concurrency - len(tasks)
-                if free > 0 and not self.stopping.is_set():
+                if free > 0 and not self.stopping.is_set() and self._settled != self._wakes:
                     busy = set(self._working.values())
-                    claimed = await asyncio.to_thread(
-                        intake.claim, self.runtime.engine, worker=self.worker, limit=free, busy=busy, flood=self.flood
+                    wakes = self._wakes
+                    claimed, more = await asyncio.to_thread(
+                        intake.claim_some,
+                        self.runtime.engine,
+                        worker=self.worker,
+                        limit=free,
+                        busy=busy,
+                        flood=self.flood,
                     )
+                    self._settled = wakes if not more and not busy else None
                     if claimed:
                         faults.point("intake.claimed")
                     for item in claimed:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from bot.db.models import AuditEntry, StaffPost, Ticket, TicketMessage, utcnow
@@ -94,21 +94,22 @@ def waiting_for_user(s: Session, *, user_id: int, now: datetime | None = None) -
     """The open ticket a user's message belongs to, if they are in a conversation with staff.
 
     That is a ticket waiting for them, or one where staff have written and the user answered
-    less than 15 minutes ago (so a second and third message join the first).
+    less than 15 minutes ago (so a second and third message join the first). Every message in a
+    private chat asks this: one query when the person has no open ticket (nearly always).
     """
-    now = now or utcnow()
-    stmt = select(Ticket).where(Ticket.user_id == user_id, Ticket.status == Status.WAITING)
-    waiting = s.exec(stmt.order_by(col(Ticket.updated_at).desc())).first()
+    mine = s.exec(_OPEN_TICKETS, params={"user_id": user_id}).all()
+    if not mine:
+        return None
+    waiting = next((ticket for ticket in mine if ticket.status == Status.WAITING), None)
     if waiting is not None:
         return waiting
+    by_id = {ticket.id: ticket for ticket in mine}
     recent = s.exec(
         select(TicketMessage)
-        .join(Ticket, col(Ticket.id) == col(TicketMessage.ticket_id))
         .where(
-            Ticket.user_id == user_id,
-            col(Ticket.status).in_([str(x) for x in OPEN]),
+            col(TicketMessage.ticket_id).in_(list(by_id)),
             TicketMessage.direction == "in",
-            col(TicketMessage.created_at) > now - CONVERSATION,
+            col(TicketMessage.created_at) > (now or utcnow()) - CONVERSATION,
         )
         .order_by(col(TicketMessage.id).desc())
     ).first()
@@ -117,7 +118,15 @@ def waiting_for_user(s: Session, *, user_id: int, now: datetime | None = None) -
     staff_wrote = s.exec(
         select(TicketMessage.id).where(TicketMessage.ticket_id == recent.ticket_id, TicketMessage.direction == "out")
     ).first()
-    return s.get(Ticket, recent.ticket_id) if staff_wrote is not None else None
+    return by_id[recent.ticket_id] if staff_wrote is not None else None
+
+
+# Built once (asked on every private message): the person's open tickets, newest change first.
+_OPEN_TICKETS = (
+    select(Ticket)
+    .where(Ticket.user_id == bindparam("user_id"), col(Ticket.status).in_(sorted(str(x) for x in OPEN)))
+    .order_by(col(Ticket.updated_at).desc(), col(Ticket.id).desc())
+)
 
 
 def overdue(s: Session, *, now: datetime) -> Sequence[int]:
