@@ -232,7 +232,7 @@ def consent(s: Session, env: Env, actor: Actor, nonce: str, send: bool) -> Conse
 
 
 def _draft_waiting(s: Session, actor: Actor, lang: UiLang) -> list[Reply]:
-    """ "Your report draft is kept" with its continue button, when one waits behind the join form."""
+    """The reminder that a report draft is kept, with its continue button, when one waits behind the form."""
     assert actor.id is not None
     if conversations.get(s, user_id=actor.id, kind="report") is None:
         return []
