@@ -281,15 +281,20 @@ def test_an_agent_may_enrol_totp_too(world: World) -> None:
     assert "两步验证：已开启" in client.get("/account").text
 
 
-def test_a_one_time_password_must_be_changed_first(world: World) -> None:
-    world.account("chaling@example.org", "chaling")
+def _must_change_password(world: World, email: str, queue: str) -> None:
+    """An account whose one-time password must be changed at the next sign-in."""
+    world.account(email, queue)
     with session_scope(world.engine) as s:
         from bot.console import repo
 
-        row = repo.account_by_email(s, email="chaling@example.org")
+        row = repo.account_by_email(s, email=email)
         assert row is not None
         row.must_change_password = True
         s.add(row)
+
+
+def test_a_one_time_password_must_be_changed_first(world: World) -> None:
+    _must_change_password(world, "chaling@example.org", "chaling")
     client = world.client()
     assert sign_in(client, "chaling@example.org").status_code == 303
     assert client.get("/queue").headers["location"] == "/account/password"
@@ -490,13 +495,7 @@ def test_the_second_factor_gives_a_new_session_and_keeps_where_the_person_was_go
 
 
 def test_next_survives_a_forced_password_change_and_never_leaves_the_site(world: World) -> None:
-    world.account("chaling@example.org", "chaling")
-    with session_scope(world.engine) as s:
-        from bot.console import repo
-
-        row = repo.account_by_email(s, email="chaling@example.org")
-        assert row is not None
-        row.must_change_password = True
+    _must_change_password(world, "chaling@example.org", "chaling")
     client = world.client()
     sign_in(client, "chaling@example.org")
     moved = client.get("/joins")
