@@ -71,3 +71,9 @@ def advance_totp_step(s: Session, *, staff_id: int, step: int) -> bool:
         .values(totp_last_step=step)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def end_session(s: Session, *, token_hash: str) -> bool:
+    """Delete one session row; False when it was already gone (another request ended it)."""
+    result = s.execute(delete(StaffSession).where(col(StaffSession.token_hash) == token_hash))
+    return bool(result.rowcount)  # type: ignore[attr-defined]

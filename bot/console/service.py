@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -264,7 +265,8 @@ def csrf_ok(session: StaffSession, given: str) -> bool:
 
 def code_step(secret: str, code: str, now: datetime) -> int | None:
     """The 30-second step whose code this is (now, or one step either side for clock drift), or None."""
-    code = "".join(ch for ch in code if ch.isdigit())
+    # NFKC first, as pyotp does: a Chinese input method in full-width mode types ４０９６２１.
+    code = "".join(ch for ch in unicodedata.normalize("NFKC", code) if ch in "0123456789")
     if len(code) != 6:
         return None
     totp = pyotp.TOTP(secret)
@@ -303,14 +305,18 @@ def second_factor(s: Session, current: Current, *, code: str, ip: str, now: date
         repo.record_failure(s, email=account.email, ip=ip, now=now)
         return SignIn("bad")
     token = _renew(s, current, now=now, lifetime=lifetime)
+    if token is None:
+        return SignIn("bad")
     _signed_in(s, account, now)
     return SignIn("ok", token)
 
 
-def _renew(s: Session, current: Current, *, now: datetime, lifetime: timedelta) -> str:
-    """End the current session and open a full one for the same account: the new cookie's value."""
-    s.delete(current.session)
-    s.flush()
+def _renew(s: Session, current: Current, *, now: datetime, lifetime: timedelta) -> str | None:
+    """End the current session and open a full one for the same account: the new cookie's value,
+    or None when another request (a double submit) ended this session first."""
+    if not repo.end_session(s, token_hash=current.session.token_hash):
+        return None
+    s.expunge(current.session)
     return open_session(s, current.account, stage="full", now=now, lifetime=lifetime)
 
 
@@ -342,6 +348,8 @@ def confirm_enrolment(s: Session, current: Current, *, code: str, now: datetime,
     if session.stage != "enrol":
         return SignIn("ok")
     token = _renew(s, current, now=now, lifetime=lifetime)
+    if token is None:
+        return SignIn("bad")
     _signed_in(s, account, now)
     return SignIn("ok", token)
 

@@ -116,7 +116,7 @@ def _build(loader: Any, node: Node, memo: dict[int, Any]) -> Any:
 def _construct(loader: Any, node: Node) -> Any:
     try:
         return loader.construct_object(node, deep=True)
-    except ValueError as exc:
+    except _CONSTRUCTOR_ERRORS as exc:
         raise _BadValue(node.start_mark, node.value, exc) from exc
 
 
@@ -186,11 +186,19 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+# What PyYAML's safe constructors raise for a value they cannot make: 2026-02-30 (ValueError), and
+# with an explicit tag, !!timestamp abc (AttributeError), !!bool maybe (KeyError), !!int "" (IndexError).
+_CONSTRUCTOR_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError)
+
+
 class _BadValue(Exception):
     """A scalar that looks like a date or number but is not one (2026-02-30): said with its line."""
 
-    def __init__(self, mark: Any, text: object, exc: ValueError) -> None:
-        super().__init__(f"{text!r} cannot be read as a value ({exc}); quote it if it is meant as text")
+    def __init__(self, mark: Any, text: object, exc: Exception) -> None:
+        reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
+        super().__init__(
+            f"{text!r} cannot be read as a value ({reason}); if it is meant as text, quote it (and drop any !! tag)"
+        )
         self.line = mark.line + 1 if mark is not None else 1
 
 
@@ -312,7 +320,7 @@ class _PlainScalars(dict[str, Any]):
                     raise _Unusual
                 try:
                     value = make(self.loader, ScalarNode(resolved, text, event.start_mark, event.end_mark))
-                except ValueError as exc:
+                except _CONSTRUCTOR_ERRORS as exc:
                     raise _BadValue(event.start_mark, text, exc) from exc
                 break
         self[text] = value

@@ -120,10 +120,16 @@ class Sla:
 
     hours: dict[str, float] = field(default_factory=dict)
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    # Each ticket's due time is asked for every week, the totals and every queue of one scorecard:
+    # worked out once (walking the calendar costs ~0.2 ms).
+    _known: dict[tuple[str, datetime], datetime | None] = field(default_factory=dict, compare=False, repr=False)
 
     def due(self, queue: str, filed_at: datetime) -> datetime | None:
-        hours = self.hours.get(queue)
-        return None if hours is None else due_at(filed_at, hours, calendar=self.calendar)
+        key = (queue, filed_at)
+        if key not in self._known:
+            hours = self.hours.get(queue)
+            self._known[key] = None if hours is None else due_at(filed_at, hours, calendar=self.calendar)
+        return self._known[key]
 
 
 def timeline(facts: TicketFacts) -> Timeline:

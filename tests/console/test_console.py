@@ -536,3 +536,17 @@ def test_due_times_count_the_configured_working_hours(world: World) -> None:
 
     assert "2026-12-04 10:00" in due_cell(default)
     assert "2026-12-03 17:00" in due_cell(custom)
+
+
+def test_a_code_typed_in_full_width_digits_is_understood(world: World) -> None:
+    """A Chinese input method in full-width mode types ４０９６２１: the same code, not a server error."""
+    world.account("admin@example.org", "hunan", "admin")
+    client = world.client()
+    sign_in(client, "admin@example.org")
+    enrol = client.get("/account/2fa")
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', enrol.text)
+    assert secret
+    code = pyotp.TOTP(secret.group(1)).at(world.clock())
+    wide = "".join(chr(ord(d) - ord("0") + ord("０")) for d in code)
+    done = client.post("/account/2fa", data={"csrf": csrf_of(enrol.text), "code": wide})
+    assert done.status_code == 303 and done.headers["location"] == "/queue"

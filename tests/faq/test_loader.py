@@ -58,6 +58,13 @@ def test_an_impossible_date_is_a_problem_on_its_line_not_a_traceback(tmp_path: P
     assert "quote it" in found[0]
 
 
+@pytest.mark.parametrize("value", ["!!timestamp abc", "!!bool maybe", "!!int", "!!float x"])
+def test_a_tagged_value_that_cannot_be_made_is_a_problem_too(tmp_path: Path, value: str) -> None:
+    found = errors(write(tmp_path, GOOD + f"  reviewed: {value}\n"))
+    assert len(found) == 1 and found[0].startswith("docs.yaml:9: "), found
+    assert "cannot be read as a value" in found[0]
+
+
 def test_syntax_error_points_at_the_line(tmp_path: Path) -> None:
     broken = GOOD.replace("zh: [护照过期了怎么换]", "zh: [护照过期了怎么换")
     found = errors(write(tmp_path, broken))
