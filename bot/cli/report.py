@@ -17,7 +17,7 @@ from bot.db.uow import session_scope
 from bot.reports import export
 from bot.reports.federation import Federation
 from bot.reports.scorecard import scorecard, scorecard_csv, subtree, table_rows
-from bot.reports.workdays import china
+from bot.runtime import Env
 
 LANGS = ["zh-Hans", "zh-Hant", "en"]
 
@@ -54,12 +54,13 @@ def _scope(federation: Federation, args: argparse.Namespace) -> list[str] | None
     return list(dict.fromkeys(q for root in args.queue for q in subtree(federation, root)))
 
 
-def _open(settings: Settings, args: argparse.Namespace) -> tuple[Engine, Federation, list[str] | None] | None:
-    """The database, the federation tree and the queues asked for; None (said why) if a queue is unknown."""
+def _open(settings: Settings, args: argparse.Namespace) -> tuple[Engine, Env, list[str] | None] | None:
+    """The database, the bot's environment (federation tree, SLA calendar) and the queues asked for;
+    None (said why) if a queue is unknown."""
     engine = open_existing(settings)
-    federation = env_for(settings, engine).content.federation
+    env = env_for(settings, engine)
     try:
-        return engine, federation, _scope(federation, args)
+        return engine, env, _scope(env.content.federation, args)
     except ValueError as exc:
         print(f"qiaobot: {exc}", file=sys.stderr)
         return None
@@ -72,15 +73,10 @@ def cmd_scorecard(settings: Settings, args: argparse.Namespace) -> int:
     opened = _open(settings, args)
     if opened is None:
         return 2
-    engine, federation, queues = opened
+    engine, env, queues = opened
     with session_scope(engine) as s:
         card = scorecard(
-            s,
-            queues=queues,
-            weeks=args.weeks,
-            now=utcnow(),
-            federation=federation,
-            calendar=china(settings.sla_work_hours),
+            s, queues=queues, weeks=args.weeks, now=utcnow(), federation=env.content.federation, calendar=env.calendar
         )
     if args.csv:
         sys.stdout.write(scorecard_csv(card, lang=args.lang))
