@@ -158,9 +158,14 @@ class FaqIndex(Postings):
             other_cov = cov_sorted[1] if cov == cov_sorted[0] and len(cov_sorted) > 1 else cov_sorted[0]
             if len(rows) == 1:
                 other_cos = other_cov = 0.0
-            topic = max((t for fid, t in concepts if self.in_bag(fid, e)), default=0.0)
-            central = max((self.share(fid, e) for fid, _ in concepts), default=0.0)
-            other_topic = max((t for fid, t in concepts if not self.in_bag(fid, e)), default=0.0)
+            # Each concept looked up once in the entry's bag: in it (how distinctive, how central) or not.
+            topic = central = other_topic = 0.0
+            for fid, t in concepts:
+                slot = self.bag_slot(fid, e)
+                if slot >= 0:
+                    topic, central = max(topic, t), max(central, self.bag_share[slot])
+                else:
+                    other_topic = max(other_topic, t)
             x = (
                 cos,
                 cov,

@@ -201,15 +201,8 @@ class Postings:
         norm = math.sqrt(sum(w * w for w in raw.values()))
         return {self.vocab[f]: w / norm for f, w in raw.items()} if norm else {}
 
-    def in_bag(self, fid: int, entry: int) -> bool:
-        return self._bag_slot(fid, entry) >= 0
-
-    def share(self, fid: int, entry: int) -> float:
-        """The share of the entry's phrasings that have this concept (0 for other features)."""
-        slot = self._bag_slot(fid, entry)
-        return self.bag_share[slot] if slot >= 0 else 0.0
-
-    def _bag_slot(self, fid: int, entry: int) -> int:
+    def bag_slot(self, fid: int, entry: int) -> int:
+        """Where the entry is among the feature's bag entries (``bag_entry``/``bag_share``), or -1."""
         if fid < 0:
             return -1
         start, end = self.bag_ptr[fid], self.bag_ptr[fid + 1]
@@ -229,7 +222,7 @@ def _concept_shares(index: Postings, n_entries: int) -> tuple[array[float], arra
     for fid in index.topics:
         having = Counter(doc_entry[d] for d in docs[ptr[fid] : ptr[fid + 1]])
         for entry, count in having.items():
-            slot = index._bag_slot(fid, entry)
+            slot = index.bag_slot(fid, entry)
             value = count / phrasings[entry]
             share[slot] = value
             core[entry] = max(core[entry], value)
