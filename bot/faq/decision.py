@@ -178,10 +178,11 @@ class Explanation:
         lines = [f"query: {self.normalized!r}"]
         if self.corrections:
             lines.append("spelling: " + ", ".join(f"{a} → {b}" for a, b in self.corrections))
-        header = "".join(f"{name:>9}" for name in FEATURES)
+        widths = [max(9, len(name) + 1) for name in FEATURES]  # other_topic needs more than 9
+        header = "".join(f"{name:>{w}}" for name, w in zip(FEATURES, widths, strict=True))
         lines.append(f"  {'entry':<28}{'p':>5}{header}")
         for c in self.candidates[:limit]:
-            values = "".join(f"{v:>9.2f}" for v in c.x)
+            values = "".join(f"{v:>{w}.2f}" for v, w in zip(c.x, widths, strict=True))
             lines.append(f"  {c.id[:28]:<28}{c.score:>5}{values}")
         lines.append(f"band: {self.result.band} — {self.reason}")
         return "\n".join(lines)
